@@ -1,0 +1,16 @@
+.PHONY: run test bench lint format
+
+run:  ## Install what is missing, start PostGIS + the demo city, serve on 127.0.0.1:$(PORT)
+	scripts/run.sh
+
+test:  ## The whole test suite on a throw-away PostGIS (Chromium and GDAL included)
+	scripts/test.sh
+
+bench:  ## Hot paths as ratios to the same SQL run raw
+	scripts/bench.sh
+
+lint:
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+format:
+	.venv/bin/ruff format . && .venv/bin/ruff check --fix .

@@ -1,0 +1,14 @@
+from layers.models.city import AdminArea, Agency, City, Membership, Role
+from layers.models.layer import Dimension, Feature, Layer, Visibility
+
+__all__ = [
+    "AdminArea",
+    "Agency",
+    "City",
+    "Dimension",
+    "Feature",
+    "Layer",
+    "Membership",
+    "Role",
+    "Visibility",
+]

@@ -1,0 +1,52 @@
+"""HTML pages: the list of cities and each city's map."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from layers.models import City, Layer
+from layers.selectors import area_counts, layer_catalog
+
+
+def city_list(request: HttpRequest) -> HttpResponse:
+    cities = City.objects.order_by("name")
+    return render(request, "layers/city_list.html", {"cities": cities})
+
+
+def city_map(request: HttpRequest, city_slug: str) -> HttpResponse:
+    city = get_object_or_404(City, slug=city_slug)
+    layers = layer_catalog(Layer.objects.visible_to(request.user, city), city)
+    extent = city.boundary.extent
+    config = {
+        "city": {
+            "slug": city.slug,
+            "name": city.name,
+            "bounds": [[extent[1], extent[0]], [extent[3], extent[2]]],
+        },
+        "boundaries": {
+            level: reverse(
+                "api:boundaries", kwargs={"city_slug": city.slug, "level": level}
+            )
+            for level in ("kecamatan", "kelurahan")
+        },
+        "layers": layers,
+        "basemap": {
+            "url": settings.BASEMAP_URL,
+            "attribution": settings.BASEMAP_ATTRIBUTION,
+        },
+        "text": {
+            "kecamatan": _("Kecamatan"),
+            "kelurahan": _("Kelurahan"),
+            "boundaries": _("Boundaries"),
+            "features": _("features"),
+            "noProperties": _("No attributes"),
+            "loadError": _("Could not load this layer."),
+        },
+    }
+    return render(
+        request,
+        "layers/city_map.html",
+        {"city": city, "config": config, "layers": layers, "counts": area_counts(city)},
+    )

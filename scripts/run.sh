@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# `make run`: install what is missing, start the project-local PostGIS (unless DATABASE_URL
+# is set), migrate, load the demo city and serve http://127.0.0.1:${PORT:-8000}.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+source scripts/pg.sh
+[ -f .env ] && set -a && source .env && set +a
+
+if [ -z "${DATABASE_URL:-}" ]; then
+  PGPORT_LOCAL="${PETAKOTA_PG_PORT:-54329}"
+  PGDIR=$(pg_datadir_for "$PWD/var/pgdata")
+  trap 'echo "==> Stopping PostgreSQL"; pg_stop "$PGDIR"' EXIT
+  echo "==> Starting project-local PostgreSQL + PostGIS in $PGDIR (port $PGPORT_LOCAL)"
+  pg_start "$PGDIR" "$PGPORT_LOCAL"
+  pg_createdb "$PGPORT_LOCAL" petakota
+  export DATABASE_URL="postgis://postgres@127.0.0.1:$PGPORT_LOCAL/petakota"
+fi
+
+# A stable local secret so sessions survive restarts; production sets its own.
+if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
+  mkdir -p var
+  [ -f var/secret_key ] || .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
+  DJANGO_SECRET_KEY=$(cat var/secret_key)
+  export DJANGO_SECRET_KEY
+fi
+export DJANGO_ALLOWED_HOSTS="${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}"
+
+PY=.venv/bin/python
+$PY manage.py migrate --noinput
+$PY manage.py collectstatic --noinput -v 0
+$PY manage.py load_demo
+PORT="${PORT:-8000}"
+echo "==> PetaKota on http://127.0.0.1:$PORT/kota-tangerang/  (Ctrl-C stops it and the database)"
+.venv/bin/gunicorn gis_platform.wsgi --bind "127.0.0.1:$PORT" --workers "${WEB_CONCURRENCY:-3}" \
+  --access-logfile - --graceful-timeout 5 &
+web=$!
+trap 'kill "$web" 2>/dev/null; wait "$web" 2>/dev/null; [ -n "${PGDIR:-}" ] && { echo "==> Stopping PostgreSQL"; pg_stop "$PGDIR"; }' EXIT
+trap 'exit 0' INT TERM
+wait "$web"

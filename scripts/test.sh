@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `make test`: install what is missing (Chromium too), run the whole suite against a
+# throw-away PostGIS cluster, and fail when anything fails or no test ran.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh --browser
+source scripts/pg.sh
+
+PGDIR=$(mktemp -d /var/tmp/petakota-test-pg.XXXXXX)
+trap 'pg_stop "$PGDIR"; rm -rf "$PGDIR"' EXIT
+PGPORT_TEST=$(free_port)
+echo "==> Throw-away PostgreSQL + PostGIS on port $PGPORT_TEST"
+pg_start "$PGDIR" "$PGPORT_TEST" throwaway
+pg_createdb "$PGPORT_TEST" petakota
+
+export DATABASE_URL="postgis://postgres@127.0.0.1:$PGPORT_TEST/petakota"
+export DJANGO_SECRET_KEY="test-only-not-secret"
+export DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver"
+export DJANGO_ALLOW_ASYNC_UNSAFE=true
+
+PY=.venv/bin/python
+echo "==> ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check . >/dev/null || { .venv/bin/ruff format --check .; exit 1; }
+echo "==> migrations are committed"
+$PY manage.py makemigrations --check --dry-run >/dev/null
+echo "==> pytest"
+set +e
+$PY -m pytest "$@"
+rc=$?
+set -e
+if [ "$rc" = 5 ]; then echo "No test ran: failing." >&2; exit 1; fi
+exit "$rc"

@@ -1,0 +1,134 @@
+/* PetaKota city map: the city's own boundaries as the offline basemap, public layers as
+   toggles with a legend, popups built as DOM text (never HTML from data). */
+(function () {
+  "use strict";
+  var config = JSON.parse(document.getElementById("map-config").textContent);
+  var text = config.text;
+
+  function esc(value) {
+    var div = document.createElement("div");
+    div.textContent = value == null ? "" : String(value);
+    return div.innerHTML;
+  }
+
+  function el(tag, className, content) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (content != null) node.textContent = String(content);
+    return node;
+  }
+
+  var map = L.map("map", { zoomControl: true, maxZoom: 19, minZoom: 3, preferCanvas: false });
+  map.attributionControl.setPrefix(
+    '<a href="https://leafletjs.com" title="Leaflet">Leaflet</a>');
+  map.fitBounds(config.city.bounds);
+  window.petakotaMap = map;
+
+  if (config.basemap.url) {
+    L.tileLayer(config.basemap.url, { attribution: esc(config.basemap.attribution), maxZoom: 19 }).addTo(map);
+  }
+
+  function tooltipFor(props) {
+    var box = el("div", "tip");
+    box.appendChild(el("strong", null, props.name));
+    if (props.parent) box.appendChild(el("div", "muted", props.parent));
+    return box;
+  }
+
+  var boundaryStyles = {
+    kecamatan: { color: "#1f3b4d", weight: 2.2, fillColor: "#e9efe6", fillOpacity: 0.35 },
+    kelurahan: { color: "#6b7f8c", weight: 0.8, dashArray: "3 3", fill: true, fillOpacity: 0 }
+  };
+  var boundaryLayers = {};
+  ["kecamatan", "kelurahan"].forEach(function (level) {
+    var layer = L.geoJSON(null, {
+      style: boundaryStyles[level],
+      onEachFeature: function (feature, lyr) {
+        lyr.bindTooltip(tooltipFor(feature.properties), { sticky: true, direction: "top" });
+        lyr.on("mouseover", function () { lyr.setStyle({ weight: boundaryStyles[level].weight + 1.5 }); });
+        lyr.on("mouseout", function () { layer.resetStyle(lyr); });
+      }
+    });
+    boundaryLayers[level] = layer;
+    fetch(config.boundaries[level], { headers: { Accept: "application/geo+json" } })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (data) {
+        layer.addData(data);
+        layer.addTo(map);
+        if (level === "kecamatan") layer.bringToBack();
+      })
+      .catch(function () { console.warn("boundaries failed: " + level); });
+  });
+
+  function popupFor(layerInfo, feature) {
+    var box = el("div", "popup");
+    box.appendChild(el("div", "popup-layer", layerInfo.title));
+    var props = feature.properties || {};
+    var keys = Object.keys(props);
+    if (props.name) box.appendChild(el("h3", null, props.name));
+    if (!keys.length) { box.appendChild(el("p", "muted", text.noProperties)); return box; }
+    var table = el("table", "props");
+    keys.forEach(function (key) {
+      var row = document.createElement("tr");
+      row.appendChild(el("th", null, key));
+      var value = props[key];
+      row.appendChild(el("td", null, value === null ? "—" : (typeof value === "object" ? JSON.stringify(value) : value)));
+      table.appendChild(row);
+    });
+    box.appendChild(table);
+    if (layerInfo.attribution) box.appendChild(el("div", "popup-attr", layerInfo.attribution));
+    return box;
+  }
+
+  var dataLayers = {};
+  window.petakotaLayers = dataLayers;
+  config.layers.forEach(function (info) {
+    var colour = (info.style && info.style.color) || "#555";
+    var layer = L.geoJSON(null, {
+      attribution: esc(info.attribution),
+      pointToLayer: function (feature, latlng) {
+        return L.circleMarker(latlng, { radius: 6, color: "#fff", weight: 1.5, fillColor: colour, fillOpacity: 0.95 });
+      },
+      style: function (feature) {
+        // Points get their own marker style in pointToLayer.
+        if (feature && /Point$/.test(feature.geometry.type)) return {};
+        return { color: colour, weight: 2, fillOpacity: 0.25 };
+      },
+      onEachFeature: function (feature, lyr) {
+        lyr.bindPopup(function () { return popupFor(info, feature); }, { maxWidth: 320 });
+      }
+    });
+    layer.loaded = fetch(info.links.features + "?limit=10000", { headers: { Accept: "application/geo+json" } })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (data) { layer.addData(data); layer.addTo(map); layer.ready = true; })
+      .catch(function () { console.warn(text.loadError + " " + info.slug); });
+    dataLayers[info.slug] = layer;
+  });
+
+  document.querySelectorAll("#legend input[data-layer]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      var layer = dataLayers[box.dataset.layer];
+      if (!layer) return;
+      if (box.checked) layer.addTo(map); else map.removeLayer(layer);
+    });
+  });
+  document.querySelectorAll("#legend input[data-boundary]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      var layer = boundaryLayers[box.dataset.boundary];
+      if (box.checked) { layer.addTo(map); if (box.dataset.boundary === "kecamatan") layer.bringToBack(); }
+      else map.removeLayer(layer);
+    });
+  });
+
+  var toggle = document.getElementById("panel-toggle");
+  var panel = document.getElementById("panel");
+  if (window.matchMedia("(max-width: 700px)").matches) {
+    panel.classList.add("collapsed");
+    toggle.setAttribute("aria-expanded", "false");
+  }
+  toggle.addEventListener("click", function () {
+    var collapsed = panel.classList.toggle("collapsed");
+    toggle.setAttribute("aria-expanded", collapsed ? "false" : "true");
+    setTimeout(function () { map.invalidateSize(); }, 200);
+  });
+})();
