@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "rest_framework_gis",
     "leaflet",
+    "procrastinate.contrib.django",
     "layers",
     "importers",
 ]
@@ -167,3 +168,10 @@ REST_FRAMEWORK = {
 # Serving engine limits.
 PETAKOTA_MAX_PAGE_SIZE = env_int("PETAKOTA_MAX_PAGE_SIZE", 10000)
 PETAKOTA_DEFAULT_PAGE_SIZE = env_int("PETAKOTA_DEFAULT_PAGE_SIZE", 1000)
+
+# --- Imports (importers/) ------------------------------------------------------
+# Largest upload accepted, and the limits that refuse absurd or hostile files.
+PETAKOTA_IMPORT_MAX_UPLOAD_MB = env_int("PETAKOTA_IMPORT_MAX_UPLOAD_MB", 512)
+PETAKOTA_IMPORT_MAX_UNZIPPED_MB = env_int("PETAKOTA_IMPORT_MAX_UNZIPPED_MB", 4096)
+PETAKOTA_IMPORT_MAX_FEATURES = env_int("PETAKOTA_IMPORT_MAX_FEATURES", 10_000_000)
+PETAKOTA_IMPORT_MAX_VERTICES = env_int("PETAKOTA_IMPORT_MAX_VERTICES", 1_000_000)

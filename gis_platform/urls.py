@@ -10,5 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/<slug:city_slug>/", include("layers.api.urls")),
+    path("api/<slug:city_slug>/", include("importers.api.urls")),
+    path("<slug:city_slug>/imports/", include("importers.urls")),
     path("", include("layers.urls")),
 ]
