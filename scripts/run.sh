@@ -25,6 +25,8 @@ if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
   export DJANGO_SECRET_KEY
 fi
 export DJANGO_ALLOWED_HOSTS="${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}"
+# Served on plain HTTP at 127.0.0.1: cookies cannot be Secure there.
+export DJANGO_SECURE_COOKIES="${DJANGO_SECURE_COOKIES:-false}"
 
 PY=.venv/bin/python
 $PY manage.py migrate --noinput

@@ -2,11 +2,13 @@
 
 from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GinIndex, GistIndex
+from django.core.exceptions import ValidationError
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from layers.models.city import SRID, Agency, City
 from layers.querysets import LayerQuerySet
+from layers.schema import clean_properties, validate_schema
 
 
 class Dimension(models.TextChoices):
@@ -96,6 +98,11 @@ class Layer(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        validate_schema(self.schema)
+        if self.agency_id and self.agency.city_id != self.city_id:
+            raise ValidationError({"agency": _("The agency belongs to another city.")})
+
 
 class Feature(models.Model):
     """One spatial record of a layer. `city` repeats the layer's city so every tenant
@@ -151,3 +158,11 @@ class Feature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.layer_id}:{self.external_id or self.pk}"
+
+    def clean(self) -> None:
+        if self.layer_id and self.city_id and self.layer.city_id != self.city_id:
+            raise ValidationError(
+                _("The feature's city differs from its layer's city.")
+            )
+        if self.layer_id:
+            self.properties = clean_properties(self.layer.schema, self.properties)
