@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "procrastinate.contrib.django",
     "layers",
     "importers",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -168,6 +169,18 @@ REST_FRAMEWORK = {
 # Serving engine limits.
 PETAKOTA_MAX_PAGE_SIZE = env_int("PETAKOTA_MAX_PAGE_SIZE", 10000)
 PETAKOTA_DEFAULT_PAGE_SIZE = env_int("PETAKOTA_DEFAULT_PAGE_SIZE", 1000)
+
+# --- Reports (reports/) ---------------------------------------------------------
+# Anonymous submissions per client IP (django-ratelimit syntax, e.g. "20/h").
+PETAKOTA_REPORT_RATE = env_str("PETAKOTA_REPORT_RATE", "20/h")
+# Above this GPS accuracy (metres) the submission page warns the reporter.
+PETAKOTA_REPORT_ACCURACY_WARN_M = env_int("PETAKOTA_REPORT_ACCURACY_WARN_M", 50)
+PETAKOTA_REPORT_MAX_PHOTO_BYTES = env_int("PETAKOTA_REPORT_MAX_PHOTO_BYTES", 8_000_000)
+# django-ratelimit counts in the default cache. Per-process memory is right for one
+# web process (dev, tests, a small city); several gunicorn workers need a shared cache
+# (memcached/redis) configured here, and then this silencing goes.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 # --- Imports (importers/) ------------------------------------------------------
 # Largest upload accepted, and the limits that refuse absurd or hostile files.

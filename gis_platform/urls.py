@@ -9,8 +9,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("open311/v2/", include("reports.open311.urls")),
+    path("api/<slug:city_slug>/reports/", include("reports.api.urls")),
     path("api/<slug:city_slug>/", include("layers.api.urls")),
     path("api/<slug:city_slug>/", include("importers.api.urls")),
     path("<slug:city_slug>/imports/", include("importers.urls")),
+    path("<slug:city_slug>/reports/", include("reports.urls")),
     path("", include("layers.urls")),
 ]

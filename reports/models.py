@@ -1,0 +1,365 @@
+"""Service requests (LAKSA reports): categories, routing rules, reports, their
+timeline and photos, and the Open311 applications that may post them.
+
+Every table carries `city` and its unique constraints include it (Citus-ready)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.contrib.postgres.indexes import GistIndex
+from django.core.exceptions import ValidationError
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from layers.models import AdminArea, Agency, City
+from layers.models.city import SRID
+from reports.querysets import ReportQuerySet
+
+QUESTION_DATATYPES = (
+    "string",
+    "number",
+    "datetime",
+    "text",
+    "singlevaluelist",
+    "multivaluelist",
+)
+
+
+class Category(models.Model):
+    """What a citizen can report; an Open311 service."""
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
+    code = models.SlugField(_("code"), max_length=40, help_text="Open311 service_code")
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    group = models.CharField(_("group"), max_length=80, blank=True)
+    keywords = models.CharField(
+        _("keywords"), max_length=300, blank=True, help_text=_("Comma-separated")
+    )
+    questions = models.JSONField(
+        _("extra questions"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'List of {"code", "description", "datatype", "required", "choices": '
+            '[{"key", "name"}]}; datatypes: string, number, datetime, text, '
+            "singlevaluelist, multivaluelist."
+        ),
+    )
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responsible agency"),
+    )
+    sla_hours = models.PositiveIntegerField(_("target (hours)"), default=72)
+    duplicate_radius_m = models.PositiveIntegerField(
+        _("duplicate radius (m)"), default=50
+    )
+    sensitive = models.BooleanField(
+        _("sensitive"),
+        default=False,
+        help_text=_("The exact location is never shown publicly."),
+    )
+    fuzz_m = models.PositiveIntegerField(_("public location fuzz (m)"), default=300)
+    active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "code"], name="category_city_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from reports.questions import validate_questions
+
+        if self.agency_id and self.agency.city_id != self.city_id:
+            raise ValidationError({"agency": _("The agency belongs to another city.")})
+        try:
+            validate_questions(self.questions)
+        except ValueError as exc:
+            raise ValidationError({"questions": str(exc)}) from None
+
+
+class RoutingRule(models.Model):
+    """In this kecamatan or kelurahan, this category goes to this agency."""
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="rules"
+    )
+    area = models.ForeignKey(AdminArea, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city", "category", "area"], name="routingrule_city_cat_area"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} @ {self.area} → {self.agency}"
+
+    def clean(self) -> None:
+        for name in ("category", "area", "agency"):
+            if getattr(self, f"{name}_id") and getattr(self, name).city_id != (
+                self.city_id
+            ):
+                raise ValidationError({name: _("Belongs to another city.")})
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    VERIFIED = "verified", _("Verified")
+    ASSIGNED = "assigned", _("Assigned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    REJECTED = "rejected", _("Rejected")
+    DUPLICATE = "duplicate", _("Duplicate")
+
+
+# Statuses in which the city still owes the reporter something (SLA clock runs).
+OPEN_STATUSES = (
+    Status.SUBMITTED,
+    Status.VERIFIED,
+    Status.ASSIGNED,
+    Status.IN_PROGRESS,
+)
+# Never listed publicly (spam, abuse); the ticket holder still sees the outcome.
+HIDDEN_STATUSES = (Status.REJECTED,)
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web / phone")
+    FIELD = "field", _("Field officer")
+    OPEN311 = "open311", _("Open311 application")
+
+
+class Report(models.Model):
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="reports"
+    )
+    ticket = models.CharField(_("ticket"), max_length=16)
+    client_uuid = models.UUIDField(_("client id"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED
+    )
+    # The exact point (staff only) and the point every public output uses: the same
+    # point, or for sensitive categories one moved once, at submission, by up to the
+    # category's fuzz distance (stored, so repeated reads cannot be averaged).
+    geom = models.PointField(_("location"), srid=SRID)
+    public_geom = models.PointField(_("public location"), srid=SRID)
+    accuracy_m = models.FloatField(_("GPS accuracy (m)"), null=True, blank=True)
+    location_source = models.CharField(max_length=10, default="gps")
+    kelurahan = models.ForeignKey(
+        AdminArea,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("kelurahan"),
+    )
+    kecamatan = models.ForeignKey(
+        AdminArea,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("kecamatan"),
+    )
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agency"),
+    )
+    description = models.TextField(_("description"))
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    # Private: never in any public output.
+    contact_name = models.CharField(_("name"), max_length=120, blank=True)
+    contact_email = models.EmailField(_("e-mail"), blank=True)
+    contact_phone = models.CharField(_("phone"), max_length=40, blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    application = models.ForeignKey(
+        "Open311Application",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+    )
+    supporter_count = models.PositiveIntegerField(_("supporters"), default=0)
+    due_at = models.DateTimeField(_("due"))
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city", "ticket"], name="report_city_ticket"
+            ),
+            models.UniqueConstraint(
+                fields=["city", "client_uuid"], name="report_city_client_uuid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["city", "status", "due_at"], name="report_queue"),
+            models.Index(fields=["city", "agency", "status"], name="report_agency"),
+            models.Index(fields=["city", "updated_at"], name="report_updated"),
+            GistIndex(
+                Cast("geom", models.PointField(geography=True, srid=SRID)),
+                name="report_geog_gist",
+            ),
+            GistIndex(fields=["public_geom"], name="report_public_geom_gist"),
+        ]
+
+    def __str__(self) -> str:
+        return self.ticket
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_at < timezone.now()
+
+
+class ReportEvent(models.Model):
+    """One line of a report's timeline: who did what, when, with which note."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Submitted")
+        STATUS = "status", _("Status changed")
+        ASSIGNED = "assigned", _("Assigned")
+        MERGED = "merged", _("Merged")
+        SUPPORTED = "supported", _("Supported")
+        NOTE = "note", _("Note")
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    public = models.BooleanField(_("public note"), default=False)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["city", "report", "at"], name="event_report")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.kind} {self.to_status}"
+
+
+class Photo(models.Model):
+    """A report photo: the original as sent (staff only) and a public copy stripped of
+    every metadata, plus its thumbnail."""
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
+    original = models.FileField(upload_to="reports/original/%Y/%m/")
+    image = models.FileField(upload_to="reports/public/%Y/%m/")
+    thumbnail = models.FileField(upload_to="reports/thumb/%Y/%m/")
+    content_type = models.CharField(max_length=40)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    exif_lon = models.FloatField(null=True, blank=True)
+    exif_lat = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"photo {self.pk} of {self.report_id}"
+
+
+class Support(models.Model):
+    """A citizen's "me too" on an open report; client_uuid makes retries harmless."""
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
+    client_uuid = models.UUIDField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city", "client_uuid"], name="support_city_client_uuid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"support {self.client_uuid}"
+
+
+class Open311Application(models.Model):
+    """A third-party client allowed to POST requests for one city (its api_key).
+
+    Only a SHA-256 of the key is stored; the key is shown once when created."""
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=120)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Open311 application")
+        verbose_name_plural = _("Open311 applications")
+        constraints = [
+            models.UniqueConstraint(fields=["city", "name"], name="o311app_city_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
