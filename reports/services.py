@@ -420,7 +420,7 @@ def add_note(
 
 def create_application(*, city: City, name: str, contact_email: str = "") -> str:
     """Register an Open311 client; returns its api_key (stored only as a hash)."""
-    key = secrets.token_urlsafe(24)
+    key = new_key()
     Open311Application.objects.create(
         city=city, name=name, contact_email=contact_email, key_hash=hash_key(key)
     )
@@ -429,3 +429,18 @@ def create_application(*, city: City, name: str, contact_email: str = "") -> str
 
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def new_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+@transaction.atomic
+def refuzz_category(category: Category) -> int:
+    """A category just became sensitive: move its reports' public points."""
+    n = 0
+    for report in Report.objects.filter(city_id=category.city_id, category=category):
+        report.public_geom = fuzzed(report.geom, category.fuzz_m)
+        report.save(update_fields=["public_geom", "updated_at"])
+        n += 1
+    return n

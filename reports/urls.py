@@ -1,1 +1,21 @@
-urlpatterns: list = []
+from django.contrib.auth import views as auth_views
+from django.urls import path, re_path
+
+from reports import views
+
+app_name = "reports"
+urlpatterns = [
+    path("", views.submit_page, name="submit"),
+    re_path(
+        r"^t/(?P<ticket>[A-Za-z2-9]{4}-[A-Za-z2-9]{4})/$",
+        views.track_page,
+        name="track",
+    ),
+    path("console/", views.console_page, name="console"),
+    path(
+        "console/login/",
+        auth_views.LoginView.as_view(template_name="reports/login.html"),
+        name="login",
+    ),
+    path("photos/<int:photo_id>/<str:kind>.jpg", views.photo, name="photo"),
+]

@@ -1,0 +1,86 @@
+from django.contrib import admin, messages
+from django.contrib.gis.admin import GISModelAdmin
+from django.http import HttpRequest
+
+from reports import services
+from reports.models import (
+    Category,
+    Open311Application,
+    Report,
+    ReportEvent,
+    RoutingRule,
+)
+
+
+class RoutingRuleInline(admin.TabularInline):
+    model = RoutingRule
+    extra = 0
+    raw_id_fields = ("area",)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "code",
+        "city",
+        "agency",
+        "sla_hours",
+        "sensitive",
+        "active",
+    )
+    list_filter = ("city", "sensitive", "active")
+    search_fields = ("name", "code", "keywords")
+    inlines = [RoutingRuleInline]
+
+    def save_model(self, request: HttpRequest, obj: Category, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "sensitive" in form.changed_data and obj.sensitive:
+            n = services.refuzz_category(obj)
+            messages.info(request, f"{n} existing reports now show a fuzzed location.")
+
+    def save_formset(self, request: HttpRequest, form, formset, change) -> None:
+        for inline in formset.forms:
+            if inline.instance and not inline.instance.city_id:
+                inline.instance.city_id = form.instance.city_id
+        super().save_formset(request, form, formset, change)
+
+
+class ReportEventInline(admin.TabularInline):
+    model = ReportEvent
+    extra = 0
+    fields = (
+        "at",
+        "kind",
+        "from_status",
+        "to_status",
+        "agency",
+        "actor",
+        "note",
+        "public",
+    )
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Report)
+class ReportAdmin(GISModelAdmin):
+    list_display = ("ticket", "city", "category", "status", "agency", "due_at")
+    list_filter = ("city", "status", "category")
+    search_fields = ("ticket", "description")
+    readonly_fields = ("ticket", "client_uuid", "created_at", "updated_at")
+    raw_id_fields = ("kelurahan", "kecamatan", "duplicate_of", "submitted_by")
+    inlines = [ReportEventInline]
+
+
+@admin.register(Open311Application)
+class Open311ApplicationAdmin(admin.ModelAdmin):
+    list_display = ("name", "city", "active", "created_at")
+    list_filter = ("city", "active")
+
+    def save_model(self, request: HttpRequest, obj, form, change) -> None:
+        if not change:
+            key = services.new_key()
+            obj.key_hash = services.hash_key(key)
+            messages.warning(request, f"api_key (shown once): {key}")
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,264 @@
+"""Reads that shape report output: public views (privacy-safe) and the staff console."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.gis.db.models import PointField
+from django.contrib.gis.db.models.functions import Distance
+from django.contrib.gis.geos import Point
+from django.contrib.gis.measure import D
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Cast
+from django.urls import reverse
+from django.utils import timezone
+
+from layers.models import AdminArea, Agency, City
+from layers.models.city import SRID
+from reports.models import OPEN_STATUSES, Category, Report, ReportEvent, Status
+from reports.permissions import Scope
+
+CONSOLE_LIMIT = 500
+
+
+def categories_payload(city: City) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": c.code,
+            "name": c.name,
+            "description": c.description,
+            "group": c.group,
+            "questions": c.questions,
+            "sensitive": c.sensitive,
+            "duplicate_radius_m": c.duplicate_radius_m,
+        }
+        for c in Category.objects.filter(city=city, active=True)
+    ]
+
+
+def open_reports_near(
+    category: Category, point: Point, *, limit: int = 5
+) -> list[dict[str, Any]]:
+    """Open reports of the same category within its duplicate radius, nearest first.
+
+    None for sensitive categories: answering "is there a report within 50 m of here"
+    would let anyone probe for the exact location the map hides."""
+    if category.sensitive or category.duplicate_radius_m == 0:
+        return []
+    geog = Cast("geom", PointField(geography=True, srid=SRID))
+    rows = (
+        Report.objects.filter(city_id=category.city_id, category=category)
+        .open()
+        .annotate(geog=geog)
+        .filter(geog__dwithin=(point, D(m=category.duplicate_radius_m)))
+        .annotate(distance=Distance("geog", point))
+        .order_by("distance", "id")[:limit]
+    )
+    return [
+        {
+            "ticket": r.ticket,
+            "description": r.description,
+            "status": r.status,
+            "status_label": str(r.get_status_display()),
+            "supporters": r.supporter_count,
+            "distance_m": round(r.distance.m),
+            "created": r.created_at.isoformat(),
+        }
+        for r in rows
+    ]
+
+
+def public_report(city: City, ticket: str) -> Report:
+    """The report behind a ticket code (any status: its holder follows it)."""
+    return Report.objects.select_related(
+        "category", "kelurahan", "kecamatan", "agency", "duplicate_of"
+    ).get(city=city, ticket=ticket.upper())
+
+
+def public_events(report: Report) -> QuerySet[ReportEvent]:
+    return report.events.filter(city_id=report.city_id, public=True).select_related(
+        "agency"
+    )
+
+
+def public_photos(report: Report) -> list[dict[str, str]]:
+    """Links to the metadata-free copies; none for sensitive categories."""
+    if report.category.sensitive:
+        return []
+    return [
+        {
+            "image": reverse(
+                "reports:photo",
+                kwargs={
+                    "city_slug": report.city.slug,
+                    "photo_id": p.pk,
+                    "kind": "image",
+                },
+            ),
+            "thumbnail": reverse(
+                "reports:photo",
+                kwargs={
+                    "city_slug": report.city.slug,
+                    "photo_id": p.pk,
+                    "kind": "thumbnail",
+                },
+            ),
+        }
+        for p in report.photos.filter(city_id=report.city_id)
+    ]
+
+
+def public_report_payload(report: Report) -> dict[str, Any]:
+    sensitive = report.category.sensitive
+    return {
+        "ticket": report.ticket,
+        "category": report.category.code,
+        "category_name": report.category.name,
+        "status": report.status,
+        "status_label": str(report.get_status_display()),
+        "description": None if sensitive else report.description,
+        "lon": round(report.public_geom.x, 6),
+        "lat": round(report.public_geom.y, 6),
+        "kelurahan": report.kelurahan.name if report.kelurahan else None,
+        "kecamatan": report.kecamatan.name if report.kecamatan else None,
+        "agency": str(report.agency) if report.agency else None,
+        "supporters": report.supporter_count,
+        "duplicate_of": report.duplicate_of.ticket if report.duplicate_of else None,
+        "created": report.created_at.isoformat(),
+        "updated": report.updated_at.isoformat(),
+        "due": report.due_at.isoformat(),
+        "overdue": report.is_overdue,
+        "photos": public_photos(report),
+        "timeline": [
+            {
+                "at": e.at.isoformat(),
+                "kind": e.kind,
+                "status": e.to_status,
+                "note": e.note,
+            }
+            for e in public_events(report)
+        ],
+    }
+
+
+class FilterError(ValueError):
+    pass
+
+
+@dataclass
+class ConsoleFilters:
+    statuses: list[str]
+    category: Category | None = None
+    agency: Agency | None = None
+    area: AdminArea | None = None
+    overdue: bool = False
+
+
+def parse_console_filters(city: City, params: Any) -> ConsoleFilters:
+    """Console filters from a query string. Codes and slugs are looked up in this city
+    only, so another city's ids are refused, not silently ignored."""
+    statuses = [s for s in params.getlist("status") if s]
+    for s in statuses:
+        if s not in Status.values and s != "open":
+            raise FilterError(f"Unknown status {s!r}.")
+    filters = ConsoleFilters(statuses=statuses, overdue=params.get("overdue") == "1")
+    if code := params.get("category"):
+        filters.category = Category.objects.filter(city=city, code=code).first()
+        if filters.category is None:
+            raise FilterError(f"Unknown category {code!r}.")
+    if slug := params.get("agency"):
+        filters.agency = Agency.objects.filter(city=city, slug=slug).first()
+        if filters.agency is None:
+            raise FilterError(f"Unknown agency {slug!r}.")
+    if code := params.get("area"):
+        filters.area = AdminArea.objects.filter(city=city, code=code).first()
+        if filters.area is None:
+            raise FilterError(f"Unknown area {code!r}.")
+    return filters
+
+
+def console_reports(scope: Scope, filters: ConsoleFilters) -> QuerySet[Report]:
+    qs = Report.objects.in_scope(scope).select_related(
+        "category", "agency", "kelurahan", "kecamatan"
+    )
+    if filters.statuses:
+        wanted = set(filters.statuses)
+        if "open" in wanted:
+            wanted.discard("open")
+            wanted.update(OPEN_STATUSES)
+        qs = qs.filter(status__in=wanted)
+    if filters.category:
+        qs = qs.filter(category=filters.category)
+    if filters.agency:
+        qs = qs.filter(agency=filters.agency)
+    if filters.area:
+        qs = qs.filter(Q(kelurahan=filters.area) | Q(kecamatan=filters.area))
+    if filters.overdue:
+        qs = qs.overdue()
+    return qs.order_by("due_at", "id")
+
+
+def console_row(r: Report) -> dict[str, Any]:
+    return {
+        "ticket": r.ticket,
+        "category": r.category.code,
+        "category_name": r.category.name,
+        "sensitive": r.category.sensitive,
+        "status": r.status,
+        "status_label": str(r.get_status_display()),
+        "description": r.description,
+        "agency": r.agency.slug if r.agency else None,
+        "agency_name": str(r.agency) if r.agency else None,
+        "kelurahan": r.kelurahan.name if r.kelurahan else None,
+        "kecamatan": r.kecamatan.name if r.kecamatan else None,
+        "lon": r.geom.x,
+        "lat": r.geom.y,
+        "accuracy_m": r.accuracy_m,
+        "supporters": r.supporter_count,
+        "created": r.created_at.isoformat(),
+        "due": r.due_at.isoformat(),
+        "overdue": r.is_open and r.due_at < timezone.now(),
+    }
+
+
+def console_detail(r: Report) -> dict[str, Any]:
+    row = console_row(r)
+    row.update(
+        {
+            "answers": r.answers,
+            "address": r.address,
+            "contact": {
+                "name": r.contact_name,
+                "email": r.contact_email,
+                "phone": r.contact_phone,
+            },
+            "channel": r.channel,
+            "duplicate_of": r.duplicate_of.ticket if r.duplicate_of_id else None,
+            "photos": [
+                reverse(
+                    "reports:photo",
+                    kwargs={"city_slug": r.city.slug, "photo_id": p.pk, "kind": kind},
+                )
+                for p in r.photos.filter(city_id=r.city_id)
+                for kind in ("thumbnail",)
+            ],
+            "timeline": [
+                {
+                    "at": e.at.isoformat(),
+                    "kind": e.kind,
+                    "kind_label": str(e.get_kind_display()),
+                    "from": e.from_status,
+                    "to": e.to_status,
+                    "agency": str(e.agency) if e.agency_id else None,
+                    "actor": e.actor.get_username() if e.actor_id else None,
+                    "note": e.note,
+                    "public": e.public,
+                }
+                for e in r.events.filter(city_id=r.city_id).select_related(
+                    "agency", "actor"
+                )
+            ],
+        }
+    )
+    return row

@@ -1,0 +1,70 @@
+"""Reports as a layer source of the serving engine (layers/engine/).
+
+Public columns only: no contact detail, no exact point of a sensitive category (the
+geometry is `public_geom`, fuzzed once at submission), no description of a sensitive
+category, no rejected reports. Table and column names come from `_meta`."""
+
+from __future__ import annotations
+
+from django.db.models import Max
+
+from layers.engine.sources import LayerSource
+from reports.models import HIDDEN_STATUSES, Category, Report
+
+KEY = "laporan"
+
+
+def _col(model: type, name: str) -> str:
+    return model._meta.get_field(name).column
+
+
+def report_source(city_id: int) -> LayerSource:
+    t_cat = Category._meta.db_table
+    from layers.models import AdminArea, Agency
+
+    t_area = AdminArea._meta.db_table
+    t_agency = Agency._meta.db_table
+    cat = f"t.{_col(Report, 'category')}"
+
+    # Names from _meta, not from a request; values are bound parameters.
+    def category(column: str) -> str:
+        return f"(SELECT c.{column} FROM {t_cat} c WHERE c.id = {cat})"  # noqa: S608
+
+    kel = f"(SELECT a.name FROM {t_area} a WHERE a.id = t.{_col(Report, 'kelurahan')})"  # noqa: S608
+    kec = f"(SELECT a.name FROM {t_area} a WHERE a.id = t.{_col(Report, 'kecamatan')})"  # noqa: S608
+    agency = (
+        f"(SELECT coalesce(nullif(g.acronym, ''), g.name) FROM {t_agency} g "  # noqa: S608
+        f"WHERE g.id = t.{_col(Report, 'agency')})"
+    )
+    properties = (
+        "jsonb_build_object("
+        "'ticket', t.ticket, "
+        f"'category', {category('code')}, "
+        f"'category_name', {category('name')}, "
+        "'status', t.status, "
+        f"'description', CASE WHEN {category('sensitive')} THEN NULL "
+        "ELSE t.description END, "
+        f"'kelurahan', {kel}, 'kecamatan', {kec}, 'agency', {agency}, "
+        "'supporters', t.supporter_count, "
+        "'created', t.created_at, 'updated', t.updated_at, 'due', t.due_at, "
+        "'overdue', (t.status IN ('submitted', 'verified', 'assigned', "
+        "'in_progress') AND t.due_at < now()))"
+    )
+    latest = Report.objects.filter(city_id=city_id).aggregate(v=Max("updated_at"))["v"]
+    return LayerSource(
+        key=KEY,
+        title="Laporan warga",
+        table=Report._meta.db_table,
+        city_id=city_id,
+        geom_column=_col(Report, "public_geom"),
+        properties_sql=properties,
+        where=("NOT (t.status = ANY(%s))",),
+        params=([str(s) for s in HIDDEN_STATUSES],),
+        queryables={
+            "ticket": ("t.ticket", "text"),
+            "status": ("t.status", "text"),
+            "category": (f"{category('code')}", "text"),
+        },
+        datetime_sql="t.created_at",
+        version=int(latest.timestamp() * 1000) if latest else 0,
+    )
