@@ -1,158 +1,335 @@
-"""Load a GIS file into a layer: read with pyogrio, COPY into a staging table, then
-validate and upsert in set-based SQL inside one transaction."""
+"""Import a GIS file into a layer: the one public entry point, `import_file`.
+
+Read with pyogrio as Arrow batches, COPY into a staging table, validate and transform
+in set-based SQL, write the layer's features in one statement. Everything happens in
+one transaction: a failed, cancelled or dry-run import changes nothing.
+"""
 
 from __future__ import annotations
 
-import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyogrio
+from django.conf import settings
 from django.db import connection, transaction
+from pyproj import CRS
+from pyproj.exceptions import CRSError
 
-from layers.models import Feature, Layer
-from layers.models.city import SRID
+from importers import staging
+from importers.errors import ImportFailed
+from importers.formats import Dataset, ReadOptions, open_dataset
+from importers.reader import Column, FileInfo, csv_batches, inspect
+from importers.report import ImportReport
+from importers.safety import check_feature_count
+from layers.models import Agency, City, Dimension, Layer, Visibility
+from layers.models.layer import GeometryType
 
-_PANDAS_TYPES = {
-    "i": "integer",
-    "u": "integer",
-    "f": "number",
-    "b": "boolean",
-    "M": "date",
-}
+__all__ = [
+    "MODES",
+    "ImportFailed",
+    "NewLayer",
+    "Progress",
+    "ReadOptions",
+    "import_file",
+    "infer_schema",
+]
 
+MODES = ("create", "replace", "append", "upsert")
+# progress(phase, done, total): phases "reading", "validating", "writing".
+Progress = Callable[[str, int, int], None]
 
-class ImportError_(Exception):
-    """An import that cannot go ahead; nothing was changed."""
+_GEOMETRY_TYPES = {g.value.upper(): g for g in GeometryType}
 
 
 @dataclass
-class ImportResult:
-    read: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-    repaired: int = 0
-    rejected: list[tuple[int, str]] = field(default_factory=list)
+class NewLayer:
+    """What a layer created by an import is made of."""
+
+    city: City
+    slug: str
+    title: str
+    agency: Agency | None = None
+    dimension: str = Dimension.GOVERNANCE
+    visibility: str = Visibility.PUBLIC
+    description: str = ""
+    # Any other Layer fields (style, license, attribution, ...).
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
-def infer_schema(frame: Any) -> list[dict[str, str]]:
-    schema = []
-    for column in frame.columns:
-        if column == "geometry":
-            continue
-        kind = _PANDAS_TYPES.get(frame[column].dtype.kind, "text")
-        schema.append({"name": str(column), "type": kind, "label": str(column)})
-    return schema
+def infer_schema(columns: list[Column]) -> list[dict[str, str]]:
+    return [{"name": c.name, "type": c.kind, "label": c.name} for c in columns]
 
 
-def read_file(path: Path, *, where: str | None = None, srid: int | None = None) -> Any:
+def _source_crs(
+    info: FileInfo, dataset: Dataset, srid: int | None, report: ImportReport
+) -> tuple[int | None, str | None]:
+    """(EPSG code, or a PROJ definition when the CRS has no EPSG code)."""
+    if srid is not None:
+        if info.crs and CRS.from_user_input(info.crs).to_epsg() not in (srid, None):
+            report.warnings.append(
+                f"The file says its CRS is {info.crs}; EPSG:{srid} was used as asked."
+            )
+        return srid, None
+    if not info.crs:
+        if dataset.implied_srid is not None:
+            return dataset.implied_srid, None
+        raise ImportFailed(
+            f"{dataset.path.name} has no coordinate reference system (no .prj?); "
+            "give its EPSG code, e.g. 32748 for UTM 48S or 4326 for longitude/latitude."
+        )
     try:
-        frame = pyogrio.read_dataframe(path, where=where)
-    except Exception as exc:
-        raise ImportError_(f"Cannot read {path.name}: {exc}") from exc
-    if frame.crs is None:
-        if srid is None:
-            raise ImportError_(
-                f"{path.name} has no coordinate reference system; give its EPSG code."
-            )
-        frame = frame.set_crs(epsg=srid)
-    if frame.crs.to_epsg() != SRID:
-        frame = frame.to_crs(epsg=SRID)
-    return frame
+        crs = CRS.from_user_input(info.crs)
+    except CRSError as exc:
+        raise ImportFailed(f"Unknown coordinate reference system: {exc}") from exc
+    epsg = crs.to_epsg(min_confidence=70)
+    if epsg is not None:
+        return epsg, None
+    return None, crs.to_proj4()
 
 
-@transaction.atomic
-def import_features(
-    *,
-    layer: Layer,
-    frame: Any,
-    key: str | None = None,
-    replace: bool = False,
-) -> ImportResult:
-    """Upsert the frame's rows into `layer` (by `key` into external_id when given).
-    With `replace`, features of the layer that are not in the file are deleted."""
-    result = ImportResult(read=len(frame))
-    if key is not None and key not in frame.columns:
-        raise ImportError_(f"No column {key!r} to use as key.")
-    properties = json.loads(
-        frame.drop(columns="geometry").to_json(orient="records", date_format="iso")
-    )
-    wkbs = frame.geometry.to_wkb(hex=True)
+def _check_srid(srid: int | None) -> None:
+    if srid is None:
+        return
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS import_stage")
-        cursor.execute(
-            "CREATE TEMP TABLE import_stage (row_no int, external_id text, "
-            "geom_wkb text, properties jsonb) ON COMMIT DROP"
+        cursor.execute("SELECT 1 FROM spatial_ref_sys WHERE srid = %s", [srid])
+        if cursor.fetchone() is None:
+            raise ImportFailed(f"EPSG:{srid} is not a coordinate system PostGIS knows.")
+
+
+def _allowed_types(geometry_type: str) -> list[str]:
+    if geometry_type == GeometryType.GEOMETRY:
+        return []
+    base = geometry_type.upper().removeprefix("MULTI")
+    return [base, f"MULTI{base}"]
+
+
+def _mappings(
+    layer: Layer, columns: list[Column], use_file_schema: bool
+) -> list[staging.Mapping]:
+    if use_file_schema:
+        return [staging.Mapping(c, c.name, c.kind) for c in columns]
+    types = {f["name"]: f["type"] for f in layer.schema}
+    unknown = [c.name for c in columns if c.name not in types]
+    if unknown:
+        raise ImportFailed(
+            f"Columns not in the layer's schema: {', '.join(unknown)}. The layer "
+            f"{layer.slug!r} has: {', '.join(types) or '(no attributes)'}."
         )
-        with cursor.cursor.copy(
-            "COPY import_stage (row_no, external_id, geom_wkb, properties) FROM STDIN"
-        ) as copy:
-            for number, (props, wkb) in enumerate(
-                zip(properties, wkbs, strict=True), 1
-            ):
-                ext = None if key is None or props.get(key) is None else str(props[key])
-                copy.write_row((number, ext, wkb, json.dumps(props)))
-        # Reject empty or null geometries per row; repair invalid ones.
-        cursor.execute(
-            "DELETE FROM import_stage WHERE geom_wkb IS NULL "
-            "OR ST_IsEmpty(ST_GeomFromWKB(decode(geom_wkb, 'hex'))) "
-            "RETURNING row_no"
-        )
-        result.rejected = [(row, "empty or missing geometry") for (row,) in cursor]
-        cursor.execute(
-            "ALTER TABLE import_stage ADD COLUMN geom geometry(Geometry, %s)", [SRID]
-        )
-        cursor.execute(
-            "UPDATE import_stage SET geom = ST_SetSRID(ST_GeomFromWKB("
-            "decode(geom_wkb, 'hex')), %s)",
-            [SRID],
-        )
-        cursor.execute(
-            "UPDATE import_stage SET geom = ST_MakeValid(geom) "
-            "WHERE NOT ST_IsValid(geom)"
-        )
-        result.repaired = cursor.rowcount
-        table = Feature._meta.db_table
-        if key is None:
-            cursor.execute(
-                f"INSERT INTO {table} (city_id, layer_id, geom, properties, "  # noqa: S608 - table name from _meta
-                "external_id, created_at, updated_at, version) "
-                "SELECT %s, %s, geom, properties, NULL, now(), now(), 1 "
-                "FROM import_stage ORDER BY row_no",
-                [layer.city_id, layer.pk],
+    mappings = []
+    problems = []
+    for c in columns:
+        if not staging.compatible(c.kind, types[c.name]):
+            problems.append(
+                f"column {c.name!r} holds {c.kind} values but the layer expects "
+                f"{types[c.name]}"
             )
-            result.inserted = cursor.rowcount
-        else:
-            # xmax = 0 tells an inserted row from an updated one.
-            cursor.execute(
-                f"INSERT INTO {table} AS f (city_id, layer_id, geom, properties, "  # noqa: S608 - table name from _meta
-                "external_id, created_at, updated_at, version) "
-                "SELECT %s, %s, geom, properties, external_id, now(), now(), 1 "
-                "FROM import_stage ORDER BY row_no "
-                "ON CONFLICT (city_id, layer_id, external_id) "
-                "WHERE external_id IS NOT NULL DO UPDATE SET "
-                "geom = EXCLUDED.geom, properties = EXCLUDED.properties, "
-                "updated_at = now(), version = f.version + 1 "
-                "WHERE NOT ST_OrderingEquals(f.geom, EXCLUDED.geom) "
-                "OR f.properties IS DISTINCT FROM EXCLUDED.properties "
-                "RETURNING (xmax = 0)",
-                [layer.city_id, layer.pk],
+        mappings.append(staging.Mapping(c, c.name, types[c.name]))
+    if problems:
+        raise ImportFailed("Attribute types do not match: " + "; ".join(problems) + ".")
+    return mappings
+
+
+def _resolve_layer(
+    layer: Layer | None, new_layer: NewLayer | None, mode: str, report: ImportReport
+) -> tuple[Layer | None, bool]:
+    """(existing layer locked for this import, or None when it is to be created)."""
+    if layer is not None:
+        if mode == "create":
+            raise ImportFailed(
+                f"The layer {layer.slug!r} already exists; choose replace, append "
+                "or upsert."
             )
-            flags = [inserted for (inserted,) in cursor]
-            result.inserted = sum(flags)
-            result.updated = len(flags) - result.inserted
-            staged = result.read - len(result.rejected)
-            result.unchanged = staged - len(flags)
-        if replace and key is not None:
-            cursor.execute(
-                f"DELETE FROM {table} WHERE layer_id = %s AND city_id = %s "  # noqa: S608 - table name from _meta
-                "AND (external_id IS NULL OR external_id NOT IN "
-                "(SELECT external_id FROM import_stage WHERE external_id IS NOT NULL))",
-                [layer.pk, layer.city_id],
+        return Layer.objects.select_for_update().get(pk=layer.pk), False
+    if new_layer is None:
+        raise ImportFailed("No layer given to import into.")
+    existing = (
+        Layer.objects.select_for_update()
+        .filter(city=new_layer.city, slug=new_layer.slug)
+        .first()
+    )
+    if existing is not None:
+        if mode == "create":
+            raise ImportFailed(
+                f"The layer {new_layer.slug!r} already exists in {new_layer.city}."
             )
-            result.deleted = cursor.rowcount
-        cursor.execute("DROP TABLE import_stage")
-    return result
+        return existing, False
+    return None, True
+
+
+def import_file(
+    path: Path | str,
+    *,
+    layer: Layer | None = None,
+    new_layer: NewLayer | None = None,
+    mode: str = "append",
+    key: str | None = None,
+    options: ReadOptions | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import the file at `path` into `layer` (or a layer made from `new_layer`).
+
+    Modes: create (a new layer), replace (the file replaces the layer's features;
+    with `key`, features keep their identity), append, upsert (by `key`, stored as
+    `external_id`). Raises ImportFailed with a clear message and changes nothing
+    when the file cannot be imported; rows that cannot be loaded are listed in the
+    report's `rejected` with their number (1 = first feature) and reason.
+    """
+    if mode not in MODES:
+        raise ImportFailed(f"Unknown mode {mode!r}; use one of {', '.join(MODES)}.")
+    if mode == "upsert" and not key:
+        raise ImportFailed("Upsert needs a key column.")
+    path = Path(path)
+    options = options or ReadOptions()
+    _check_srid(options.srid)
+    progress = progress or (lambda phase, done, total: None)
+    started = time.monotonic()
+    report = ImportReport(file=path.name, mode=mode, dry_run=dry_run)
+    workdir = Path(tempfile.mkdtemp(prefix="petakota-import-"))
+    try:
+        dataset = open_dataset(path, options, workdir)
+        report.format = dataset.format
+        report.file_layer = dataset.layer
+        report.warnings.extend(dataset.warnings)
+        info = inspect(dataset)
+        report.warnings.extend(info.warnings)
+        check_feature_count(info.count, path.name)
+        if info.count == 0:
+            raise ImportFailed(f"{path.name} holds no features.")
+        source_srid, source_proj = _source_crs(info, dataset, options.srid, report)
+        report.crs = f"EPSG:{source_srid}" if source_srid else source_proj
+        _check_srid(source_srid)
+        key_column = None
+        if key:
+            key_column = next((c for c in info.columns if c.name == key), None)
+            if key_column is None:
+                raise ImportFailed(
+                    f"No column {key!r} to use as key; the file has: "
+                    f"{', '.join(c.name for c in info.columns)}."
+                )
+        report.schema = infer_schema(info.columns)
+        with transaction.atomic():
+            _run(
+                dataset,
+                info,
+                report,
+                layer=layer,
+                new_layer=new_layer,
+                key_column=key_column,
+                srid=(source_srid, source_proj),
+                progress=progress,
+            )
+            if dry_run:
+                transaction.set_rollback(True)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    report.seconds = round(time.monotonic() - started, 3)
+    return report
+
+
+def _run(
+    dataset: Dataset,
+    info: FileInfo,
+    report: ImportReport,
+    *,
+    layer: Layer | None,
+    new_layer: NewLayer | None,
+    key_column: Column | None,
+    srid: tuple[int | None, str | None],
+    progress: Progress,
+) -> None:
+    mode = report.mode
+    target, create = _resolve_layer(layer, new_layer, mode, report)
+    if create and new_layer is not None:
+        fields: dict[str, Any] = {
+            "geometry_type": _GEOMETRY_TYPES.get(
+                info.geometry_type.upper(), GeometryType.GEOMETRY
+            ),
+            **new_layer.extra,
+        }
+        target = Layer.objects.create(
+            city=new_layer.city,
+            slug=new_layer.slug,
+            title=new_layer.title,
+            agency=new_layer.agency,
+            dimension=new_layer.dimension,
+            visibility=new_layer.visibility,
+            description=new_layer.description,
+            schema=report.schema,
+            **fields,
+        )
+        report.layer_created = True
+    if target is None:
+        raise ImportFailed("No layer given to import into.")
+    report.layer = target.slug
+    use_file_schema = not target.schema
+    mappings = _mappings(target, info.columns, use_file_schema)
+    if use_file_schema:
+        target.schema = report.schema
+        if target.geometry_type == GeometryType.GEOMETRY:
+            target.geometry_type = _GEOMETRY_TYPES.get(
+                info.geometry_type.upper(), GeometryType.GEOMETRY
+            )
+        target.save(update_fields=["schema", "geometry_type", "updated_at"])
+
+    total = info.count
+    with connection.cursor() as cursor:
+        staging.create_tables(cursor, info.columns)
+        report.read = staging.copy_rows(
+            cursor,
+            info.columns,
+            csv_batches(dataset, info.columns),
+            lambda done: progress("reading", done, total),
+        )
+        progress("validating", report.read, total)
+        if key_column is not None and mode == "replace":
+            staging.snapshot_keys(cursor, key_column)
+        staging.reject_bad_geometries(
+            cursor,
+            settings.PETAKOTA_IMPORT_MAX_VERTICES,
+            _allowed_types(target.geometry_type),
+        )
+        if key_column is not None:
+            staging.reject_bad_keys(cursor, key_column)
+        staging.reject_bad_values(cursor, mappings)
+        staging.transform(cursor, *srid)
+        report.repaired = staging.repair(cursor)
+        staged, outside, rows, extent = staging.extent_check(cursor, target.city_id)
+        if staged and outside == staged:
+            raise ImportFailed(
+                f"No feature lies in or near {target.city}: the data covers {extent}. "
+                "Is the coordinate system right (latitude and longitude swapped, or "
+                "projected coordinates without a .prj)?"
+            )
+        if outside:
+            report.warnings.append(
+                f"{outside} features lie outside {target.city}'s extent (rows "
+                f"{', '.join(map(str, rows))}{', …' if outside > len(rows) else ''})."
+            )
+        progress("writing", report.read, total)
+        counts = staging.write_features(
+            cursor,
+            city_id=target.city_id,
+            layer_id=target.pk,
+            mappings=mappings,
+            key=key_column,
+            replace=mode == "replace",
+        )
+        report.rejected = staging.rejected_rows(cursor)
+        staging.drop_tables(cursor)
+    report.inserted = counts.inserted
+    report.updated = counts.updated
+    report.deleted = counts.deleted
+    report.unchanged = (
+        report.read - report.rejected_count - counts.inserted - counts.updated
+    )
+    if report.rejected_count and not report.loaded:
+        raise ImportFailed(
+            f"Every row was rejected ({report.rejected[0][1]} at row "
+            f"{report.rejected[0][0]}, …); nothing was imported."
+        )

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from tqdm import tqdm
 
-from importers.services import import_features, infer_schema, read_file
+from importers.services import NewLayer, ReadOptions, import_file
 from layers.models import Agency, City, Dimension, Layer
 from layers.models.layer import GeometryType
 from layers.services.onboarding import onboard_city
@@ -109,24 +109,31 @@ class Command(BaseCommand):
             for slug, category, title, description, agency, dimension, colour in tqdm(
                 POI_LAYERS, desc="Demo layers", unit="layer", disable=None
             ):
-                frame = read_file(pois, where=f"category = '{category}'")
-                layer, _ = Layer.objects.get_or_create(
-                    city=city,
-                    slug=slug,
-                    defaults={
-                        "title": title,
-                        "description": description,
-                        "agency": agencies[agency],
-                        "dimension": dimension,
-                        "geometry_type": GeometryType.POINT,
-                        "schema": infer_schema(frame),
-                        "style": {"color": colour},
-                        "license": ODBL,
-                        "attribution": OSM,
-                    },
-                )
-                result = import_features(
-                    layer=layer, frame=frame, key="poi_id", replace=True
+                layer = Layer.objects.filter(city=city, slug=slug).first()
+                new_layer = None
+                if layer is None:
+                    new_layer = NewLayer(
+                        city=city,
+                        slug=slug,
+                        title=title,
+                        description=description,
+                        agency=agencies[agency],
+                        dimension=dimension,
+                        extra={
+                            "geometry_type": GeometryType.POINT,
+                            "style": {"color": colour},
+                            "license": ODBL,
+                            "attribution": OSM,
+                        },
+                    )
+                # Replace by key: a second run finds every feature unchanged.
+                result = import_file(
+                    pois,
+                    layer=layer,
+                    new_layer=new_layer,
+                    mode="replace",
+                    key="poi_id",
+                    options=ReadOptions(where=f"category = '{category}'"),
                 )
                 self.stdout.write(
                     f"  {title}: {result.read} read, {result.inserted} new, "

@@ -1,0 +1,157 @@
+"""Stream a Dataset as Arrow record batches and describe its columns.
+
+GDAL decodes the file (pyogrio's Arrow stream, so no Python object per feature); each
+batch becomes CSV bytes written straight into PostgreSQL's COPY.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyogrio
+from pyogrio.raw import open_arrow
+
+from importers.errors import ImportFailed
+from importers.formats import Dataset
+
+BATCH_SIZE = 65536
+
+
+@dataclass(frozen=True)
+class Column:
+    """An attribute of the file: its name there, its staging column and types."""
+
+    name: str
+    staging: str
+    kind: str  # schema type: integer, number, text, date, boolean
+    pg_type: str
+
+
+@dataclass
+class FileInfo:
+    count: int
+    crs: str | None
+    geometry_type: str
+    columns: list[Column]
+    warnings: list[str]
+
+
+def _kind(dtype: pa.DataType) -> tuple[str, str] | None:
+    if pa.types.is_boolean(dtype):
+        return "boolean", "boolean"
+    if pa.types.is_unsigned_integer(dtype) and dtype.bit_width == 64:
+        return "integer", "numeric"
+    if pa.types.is_integer(dtype):
+        return "integer", "bigint"
+    if pa.types.is_floating(dtype) or pa.types.is_decimal(dtype):
+        return "number", "double precision"
+    if pa.types.is_date(dtype):
+        return "date", "date"
+    if pa.types.is_timestamp(dtype):
+        return "date", "timestamptz" if dtype.tz else "timestamp"
+    if pa.types.is_string(dtype) or pa.types.is_large_string(dtype):
+        return "text", "text"
+    if pa.types.is_time(dtype) or pa.types.is_dictionary(dtype):
+        return "text", "text"
+    return None
+
+
+@contextmanager
+def arrow_stream(dataset: Dataset, **kwargs: Any) -> Iterator[tuple[dict, Any]]:
+    try:
+        with open_arrow(
+            dataset.source,
+            layer=dataset.layer,
+            encoding=dataset.encoding,
+            where=dataset.where,
+            use_pyarrow=True,
+            **dataset.open_options,
+            **kwargs,
+        ) as (meta, reader):
+            yield meta, reader
+    except ImportFailed:
+        raise
+    except Exception as exc:  # GDAL errors arrive as several pyogrio types
+        raise ImportFailed(f"Cannot read {dataset.path.name}: {exc}") from exc
+
+
+def inspect(dataset: Dataset) -> FileInfo:
+    """Count features, read the CRS and map every attribute to a schema type."""
+    try:
+        info = pyogrio.read_info(
+            dataset.source,
+            layer=dataset.layer,
+            encoding=dataset.encoding,
+            force_feature_count=True,
+            **dataset.open_options,
+        )
+    except Exception as exc:
+        raise ImportFailed(f"Cannot read {dataset.path.name}: {exc}") from exc
+    warnings: list[str] = []
+    columns: list[Column] = []
+    with arrow_stream(dataset, batch_size=1) as (meta, reader):
+        geometry_name = meta.get("geometry_name") or "wkb_geometry"
+        skip = {geometry_name, meta.get("fid_column") or "OGC_FID"}
+        for field in reader.schema:
+            if field.name in skip:
+                continue
+            kind = _kind(field.type)
+            if kind is None:
+                warnings.append(
+                    f"Column {field.name!r} ({field.type}) cannot be stored and "
+                    "was left out."
+                )
+                continue
+            columns.append(Column(field.name, f"c{len(columns)}", *kind))
+    geometry_type = str(info.get("geometry_type") or "Unknown")
+    return FileInfo(
+        count=max(int(info["features"]), 0),
+        crs=info.get("crs"),
+        geometry_type=geometry_type.replace(" Z", "").replace(" M", ""),
+        columns=columns,
+        warnings=warnings,
+    )
+
+
+def _hex_wkb(column: pa.Array) -> pa.Array:
+    values = column.to_numpy(zero_copy_only=False)
+    return pa.array([None if v is None else v.hex() for v in values], pa.string())
+
+
+def csv_batches(
+    dataset: Dataset, columns: list[Column], batch_size: int = BATCH_SIZE
+) -> Iterator[tuple[int, bytes]]:
+    """Yield (rows in batch, CSV bytes) with columns row_no, geom (hex WKB), c0..cN."""
+    offset = 0
+    options = pacsv.WriteOptions(include_header=False)
+    with arrow_stream(dataset, batch_size=batch_size) as (meta, reader):
+        geometry_name = meta.get("geometry_name") or "wkb_geometry"
+        for batch in reader:
+            n = batch.num_rows
+            if not n:
+                continue
+            arrays: list[pa.Array] = [
+                pa.array(np.arange(offset + 1, offset + n + 1, dtype=np.int64)),
+                _hex_wkb(batch.column(geometry_name)),
+            ]
+            for col in columns:
+                array = batch.column(col.name)
+                if col.pg_type == "text" and not (
+                    pa.types.is_string(array.type)
+                    or pa.types.is_large_string(array.type)
+                ):
+                    array = pc.cast(array, pa.string())
+                arrays.append(array)
+            names = ["row_no", "geom", *(c.staging for c in columns)]
+            buffer = io.BytesIO()
+            pacsv.write_csv(pa.Table.from_arrays(arrays, names=names), buffer, options)
+            offset += n
+            yield n, buffer.getvalue()

@@ -1,0 +1,70 @@
+"""The result of an import: counts, warnings and every rejected row."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class ImportReport:
+    file: str = ""
+    format: str = ""
+    file_layer: str | None = None
+    crs: str | None = None
+    mode: str = "append"
+    dry_run: bool = False
+    layer: str = ""
+    layer_created: bool = False
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    repaired: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    schema: list[dict[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def loaded(self) -> int:
+        """Rows accepted into the layer (new, changed or already equal)."""
+        return self.inserted + self.updated + self.unchanged
+
+    @property
+    def rejected_count(self) -> int:
+        return len(self.rejected)
+
+    def as_dict(self, *, max_rejected: int | None = None) -> dict[str, Any]:
+        data = asdict(self)
+        data["loaded"] = self.loaded
+        data["rejected_count"] = self.rejected_count
+        rows = self.rejected if max_rejected is None else self.rejected[:max_rejected]
+        data["rejected"] = [{"row": r, "reason": why} for r, why in rows]
+        return data
+
+    def summary(self) -> str:
+        verb = "would be" if self.dry_run else "were"
+        return (
+            f"{self.read} read, {self.loaded} loaded ({self.inserted} new, "
+            f"{self.updated} updated, {self.unchanged} unchanged), "
+            f"{self.deleted} deleted, {self.repaired} repaired, "
+            f"{self.rejected_count} rejected — changes {verb} applied to "
+            f"layer {self.layer!r}."
+        )
+
+
+def rejected_csv(rows: list[tuple[int, str]] | list[dict[str, Any]]) -> str:
+    """The rejected rows as CSV: row number (1 = first feature) and reason."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["row", "reason"])
+    for row in rows:
+        if isinstance(row, dict):
+            writer.writerow([row["row"], row["reason"]])
+        else:
+            writer.writerow(row)
+    return out.getvalue()

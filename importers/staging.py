@@ -1,0 +1,342 @@
+"""Set-based validation and loading: COPY into a temporary staging table, check and
+transform every row in SQL, then write the layer's features in one statement.
+
+Staging column names are generated here (`c0`, `c1`, ...) and the feature table comes
+from `_meta`; file column names and values only ever travel as bound parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from importers.reader import Column
+from layers.models import City, Feature
+from layers.models.city import SRID
+
+STAGE = "import_stage"
+REJECTS = "import_rejects"
+KEYS = "import_keys"
+# Margin around the city's bounding box (degrees, about 5.5 km) still "plausible".
+EXTENT_MARGIN_DEG = 0.05
+_PAIRS_PER_CALL = 45  # jsonb_build_object takes at most 100 arguments
+
+# Text values that convert cleanly into a schema type, and the SQL doing it.
+_TEXT_CHECKS = {
+    "integer": (r"^\s*[+-]?\d+\s*$", "btrim({v})::bigint", "a whole number"),
+    "number": (
+        r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$",
+        "btrim({v})::double precision",
+        "a number",
+    ),
+    "boolean": (
+        r"^\s*(?i:true|false|t|f|yes|no|y|n|ya|tidak|1|0)\s*$",
+        "lower(btrim({v})) IN ('true','t','yes','y','ya','1')",
+        "true or false",
+    ),
+    "date": (
+        r"^\s*\d{4}-\d{2}-\d{2}([T ][0-9:.+-Z]*)?\s*$",
+        "left(btrim({v}), 10)::date",
+        "a date (YYYY-MM-DD)",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """How one staging column becomes one property of the layer."""
+
+    column: Column
+    target: str  # property name in the layer's schema
+    kind: str  # the layer schema's type
+
+
+def create_tables(cursor: Any, columns: list[Column]) -> None:
+    cursor.execute(f"DROP TABLE IF EXISTS {STAGE}, {REJECTS}, {KEYS}")
+    defs = "".join(f", {c.staging} {c.pg_type}" for c in columns)
+    cursor.execute(
+        f"CREATE TEMP TABLE {STAGE} (row_no bigint PRIMARY KEY, geom geometry{defs}) "
+        "ON COMMIT DROP"
+    )
+    cursor.execute(
+        f"CREATE TEMP TABLE {REJECTS} (row_no bigint, reason text, key text) "
+        "ON COMMIT DROP"
+    )
+
+
+def copy_rows(
+    cursor: Any,
+    columns: list[Column],
+    batches: Iterable[tuple[int, bytes]],
+    on_batch: Callable[[int], None],
+) -> int:
+    names = ", ".join(["row_no", "geom", *(c.staging for c in columns)])
+    total = 0
+    with cursor.cursor.copy(f"COPY {STAGE} ({names}) FROM STDIN (FORMAT csv)") as copy:
+        for rows, data in batches:
+            copy.write(data)
+            total += rows
+            on_batch(total)
+    cursor.execute(f"ANALYZE {STAGE}")
+    return total
+
+
+def snapshot_keys(cursor: Any, key: Column) -> None:
+    """Every key in the file, taken before any row is rejected."""
+    cursor.execute(
+        f"CREATE TEMP TABLE {KEYS} ON COMMIT DROP AS SELECT DISTINCT "  # noqa: S608 - generated names
+        f"{key.staging}::text AS k FROM {STAGE} WHERE {key.staging} IS NOT NULL"
+    )
+    cursor.execute(f"CREATE INDEX ON {KEYS} (k)")
+
+
+def _reject(
+    cursor: Any,
+    condition: str,
+    reason: str,
+    params: list[Any] | None = None,
+    reason_params: list[Any] | None = None,
+) -> None:
+    """Copy rows matching `condition` into the rejects table, with `reason`."""
+    cursor.execute(
+        f"INSERT INTO {REJECTS} (row_no, reason) "  # noqa: S608 - generated names
+        f"SELECT row_no, {reason} FROM {STAGE} WHERE {condition}",
+        [*(reason_params or []), *(params or [])],
+    )
+
+
+def reject_bad_geometries(
+    cursor: Any, max_vertices: int, geometry_types: list[str]
+) -> None:
+    _reject(cursor, "geom IS NULL", "'missing geometry'")
+    _reject(cursor, "geom IS NOT NULL AND ST_IsEmpty(geom)", "'empty geometry'")
+    _reject(
+        cursor,
+        "ST_NPoints(geom) > %s AND NOT ST_IsEmpty(geom)",
+        "ST_NPoints(geom) || ' vertices; at most ' || %s || ' are accepted'",
+        [max_vertices],
+        [max_vertices],
+    )
+    if geometry_types:
+        _reject(
+            cursor,
+            "GeometryType(geom) <> ALL(%s) AND NOT ST_IsEmpty(geom) "
+            "AND ST_NPoints(geom) <= %s",
+            "GeometryType(geom) || ' geometry in a ' || %s || ' layer'",
+            [geometry_types, max_vertices],
+            [geometry_types[0].capitalize()],
+        )
+    _drop_rejected(cursor)
+
+
+def reject_bad_keys(cursor: Any, key: Column) -> None:
+    _reject(
+        cursor,
+        f"{key.staging} IS NULL",
+        "%s",
+        reason_params=[f"no value in key column {key.name!r}"],
+    )
+    cursor.execute(
+        f"INSERT INTO {REJECTS} (row_no, reason, key) "  # noqa: S608 - generated names
+        "SELECT row_no, 'duplicate key ' || k || ' (first at row ' || first || ')', k "
+        f"FROM (SELECT row_no, {key.staging}::text AS k, "
+        f"min(row_no) OVER (PARTITION BY {key.staging}) AS first FROM {STAGE} "
+        f"WHERE {key.staging} IS NOT NULL) d WHERE row_no <> first"
+    )
+    _drop_rejected(cursor)
+
+
+def value_sql(mapping: Mapping) -> str:
+    """SQL turning the staging column into the schema type (NULL when it cannot)."""
+    col, kind = mapping.column, mapping.kind
+    v = col.staging
+    if kind == col.kind or (kind == "number" and col.kind == "integer"):
+        return v
+    if kind == "text":
+        return f"{v}::text"
+    if col.kind == "text":
+        pattern, convert, _ = _TEXT_CHECKS[kind]
+        return f"CASE WHEN {v} ~ '{pattern}' THEN {convert.format(v=v)} END"
+    if kind == "integer" and col.kind == "number":
+        return f"CASE WHEN {v} = trunc({v}) THEN {v}::bigint END"
+    if kind == "date" and col.kind == "date":
+        return v
+    raise ValueError(f"cannot map {col.kind} onto {kind}")
+
+
+def compatible(file_kind: str, schema_kind: str) -> bool:
+    return (
+        file_kind == schema_kind
+        or schema_kind == "text"
+        or file_kind == "text"
+        or (file_kind, schema_kind) in {("integer", "number"), ("number", "integer")}
+    )
+
+
+def reject_bad_values(cursor: Any, mappings: list[Mapping]) -> None:
+    """Reject rows whose text cannot become the schema's type, naming the value."""
+    for m in mappings:
+        v = m.column.staging
+        if m.column.kind == "text" and m.kind in _TEXT_CHECKS:
+            pattern, _, expected = _TEXT_CHECKS[m.kind]
+            _reject(
+                cursor,
+                f"{v} IS NOT NULL AND btrim({v}) <> '' AND {v} !~ '{pattern}'",
+                "%s || quote_literal(" + v + ") || %s",
+                reason_params=[f"column {m.target!r}: ", f" is not {expected}"],
+            )
+        elif m.column.kind == "number" and m.kind == "integer":
+            _reject(
+                cursor,
+                f"{v} IS NOT NULL AND {v} <> trunc({v})",
+                f"%s || {v} || %s",
+                reason_params=[f"column {m.target!r}: ", " is not a whole number"],
+            )
+    _drop_rejected(cursor)
+
+
+def _drop_rejected(cursor: Any) -> None:
+    cursor.execute(
+        f"DELETE FROM {STAGE} s USING {REJECTS} r WHERE s.row_no = r.row_no"  # noqa: S608 - generated names
+    )
+
+
+def transform(cursor: Any, source_srid: int | None, source_proj: str | None) -> None:
+    if source_srid == SRID:
+        return
+    if source_srid is not None:
+        cursor.execute(
+            f"UPDATE {STAGE} SET geom = ST_Transform(ST_SetSRID(geom, %s), %s)",  # noqa: S608 - generated names
+            [source_srid, SRID],
+        )
+    else:
+        cursor.execute(
+            f"UPDATE {STAGE} SET geom = ST_Transform(geom, %s, %s)",  # noqa: S608 - generated names
+            [source_proj, SRID],
+        )
+
+
+def repair(cursor: Any) -> int:
+    """ST_MakeValid every invalid geometry; reject what nothing is left of."""
+    cursor.execute(
+        f"UPDATE {STAGE} SET geom = ST_MakeValid(geom) WHERE NOT ST_IsValid(geom)"  # noqa: S608 - generated names
+    )
+    repaired = cursor.rowcount
+    if repaired:
+        _reject(
+            cursor, "ST_IsEmpty(geom)", "'invalid geometry that cannot be repaired'"
+        )
+        _drop_rejected(cursor)
+    return repaired
+
+
+def extent_check(cursor: Any, city_id: int) -> tuple[int, int, list[int], Any]:
+    """(rows, rows outside the city's extent, first such rows, data extent)."""
+    outside = "NOT (ST_SetSRID(s.geom, %s) && c.env)"
+    # Table names generated here or from _meta; values are parameters.
+    sql = (
+        "WITH c AS ("  # noqa: S608
+        "SELECT ST_Expand(ST_Envelope(boundary), %s) AS env "
+        f"FROM {City._meta.db_table} WHERE id = %s) "
+        f"SELECT count(*), count(*) FILTER (WHERE {outside}), "
+        f"(array_agg(s.row_no ORDER BY s.row_no) FILTER (WHERE {outside}))[1:10], "
+        f"ST_AsText(ST_Extent(s.geom)) FROM {STAGE} s, c"
+    )
+    cursor.execute(sql, [EXTENT_MARGIN_DEG, city_id, SRID, SRID])
+    total, outside, rows, extent = cursor.fetchone()
+    return total, outside, rows or [], extent
+
+
+def properties_sql(mappings: list[Mapping]) -> tuple[str, list[Any]]:
+    if not mappings:
+        return "'{}'::jsonb", []
+    parts, params = [], []
+    for start in range(0, len(mappings), _PAIRS_PER_CALL):
+        chunk = mappings[start : start + _PAIRS_PER_CALL]
+        parts.append(
+            "jsonb_build_object("
+            + ", ".join(f"%s::text, {value_sql(m)}" for m in chunk)
+            + ")"
+        )
+        params.extend(m.target for m in chunk)
+    return " || ".join(parts), params
+
+
+@dataclass
+class WriteCounts:
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+
+
+def write_features(
+    cursor: Any,
+    *,
+    city_id: int,
+    layer_id: int,
+    mappings: list[Mapping],
+    key: Column | None,
+    replace: bool,
+) -> WriteCounts:
+    table = Feature._meta.db_table
+    props, props_params = properties_sql(mappings)
+    ext = f"s.{key.staging}::text" if key else "NULL"
+    counts = WriteCounts()
+    geom = "ST_SetSRID(ST_Force2D(s.geom), %s)"
+    # Staging names generated here; property names and values are parameters.
+    select = (
+        f"SELECT %s, %s, {geom}, {props}, {ext}, now(), now(), 1 "  # noqa: S608
+        f"FROM {STAGE} s ORDER BY s.row_no"
+    )
+    params = [city_id, layer_id, SRID, *props_params]
+    columns = (
+        "(city_id, layer_id, geom, properties, external_id, created_at, updated_at, "
+        "version)"
+    )
+    if replace and key is None:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE city_id = %s AND layer_id = %s",  # noqa: S608 - table from _meta
+            [city_id, layer_id],
+        )
+        counts.deleted = cursor.rowcount
+    if key is None:
+        # Table from _meta; staging names generated; values are parameters.
+        cursor.execute(f"INSERT INTO {table} {columns} {select}", params)
+        counts.inserted = cursor.rowcount
+        return counts
+    # xmax = 0 tells an inserted row from an updated one; unchanged rows are skipped.
+    cursor.execute(
+        f"WITH up AS (INSERT INTO {table} AS f {columns} {select} "  # noqa: S608 - see above
+        "ON CONFLICT (city_id, layer_id, external_id) "
+        "WHERE external_id IS NOT NULL DO UPDATE SET "
+        "geom = EXCLUDED.geom, properties = EXCLUDED.properties, "
+        "updated_at = now(), version = f.version + 1 "
+        "WHERE NOT ST_OrderingEquals(f.geom, EXCLUDED.geom) "
+        "OR f.properties IS DISTINCT FROM EXCLUDED.properties "
+        "RETURNING (xmax = 0) AS inserted) "
+        "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
+        "FROM up",
+        params,
+    )
+    counts.inserted, counts.updated = cursor.fetchone()
+    if replace:
+        # The file is the new truth, except keys it holds on rows that were rejected:
+        # those keep their current feature rather than vanish (see snapshot_keys).
+        cursor.execute(
+            f"DELETE FROM {table} f WHERE f.city_id = %s AND f.layer_id = %s "  # noqa: S608 - see above
+            f"AND (f.external_id IS NULL OR NOT EXISTS (SELECT 1 FROM {KEYS} k "
+            "WHERE k.k = f.external_id))",
+            [city_id, layer_id],
+        )
+        counts.deleted = cursor.rowcount
+    return counts
+
+
+def rejected_rows(cursor: Any) -> list[tuple[int, str]]:
+    cursor.execute(f"SELECT row_no, reason FROM {REJECTS} ORDER BY row_no, reason")  # noqa: S608 - generated names
+    return [(int(r), str(why)) for r, why in cursor.fetchall()]
+
+
+def drop_tables(cursor: Any) -> None:
+    cursor.execute(f"DROP TABLE IF EXISTS {STAGE}, {REJECTS}, {KEYS}")
