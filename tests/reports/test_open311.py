@@ -15,6 +15,11 @@ pytestmark = pytest.mark.django_db
 BASE = "/open311/v2"
 
 
+def parse_xml(content: bytes) -> ET.Element:
+    # The platform's own output under test, not untrusted input.
+    return ET.fromstring(content)  # noqa: S314
+
+
 @pytest.fixture
 def api_key(city) -> str:
     return create_application(city=city, name="Aplikasi Uji")
@@ -102,12 +107,12 @@ def test_json_client_flow(city, api_key):
 
 def test_xml_client_flow(city, api_key):
     c = Client()
-    services = ET.fromstring(
+    services = parse_xml(
         c.get(f"{BASE}/services.xml", {"jurisdiction_id": city.slug}).content
     )
     assert services.tag == "services"
     assert "jalan-rusak" in [s.findtext("service_code") for s in services]
-    definition = ET.fromstring(
+    definition = parse_xml(
         c.get(
             f"{BASE}/services/pohon-tumbang.xml", {"jurisdiction_id": city.slug}
         ).content
@@ -122,10 +127,10 @@ def test_xml_client_flow(city, api_key):
         service_code="pohon-tumbang",
         **{"attribute[menghalangi_jalan]": "ya", "attribute[ukuran]": "x"},
     )
-    root = ET.fromstring(created.content)
+    root = parse_xml(created.content)
     request_id = root.findtext("request/service_request_id")
     assert request_id
-    one = ET.fromstring(
+    one = parse_xml(
         c.get(
             f"{BASE}/requests/{request_id}.xml", {"jurisdiction_id": city.slug}
         ).content
@@ -155,7 +160,7 @@ def test_errors_use_the_spec_format(city, api_key, fmt):
             assert error["code"] == status
             assert error["description"]
         else:
-            root = ET.fromstring(response.content)
+            root = parse_xml(response.content)
             assert root.tag == "errors"
             assert root.findtext("error/code") == str(status)
             assert root.findtext("error/description")
