@@ -19,6 +19,7 @@ export DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver"
 export DJANGO_ALLOW_ASYNC_UNSAFE=true
 # Tests talk plain HTTP to 127.0.0.1: cookies cannot be Secure there.
 export DJANGO_SECURE_COOKIES=false
+export DJANGO_STATIC_MANIFEST=false
 
 PY=.venv/bin/python
 # SKIP_LINT=1 scripts/test.sh tests/some/dir  runs a subset while developing.

@@ -58,10 +58,9 @@ class FeatureFactory(factory.django.DjangoModelFactory):
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.PostGenerationMethodCall("set_password", "pw-Secret-123")
+    password = factory.django.Password("pw-Secret-123")
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

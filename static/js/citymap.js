@@ -39,9 +39,14 @@
     kecamatan: { color: "#1f3b4d", weight: 2.2, fillColor: "#e9efe6", fillOpacity: 0.35 },
     kelurahan: { color: "#6b7f8c", weight: 0.8, dashArray: "3 3", fill: true, fillOpacity: 0 }
   };
+  // Boundaries sit in their own pane below the data so they never catch a click meant
+  // for a place drawn on top of them.
+  map.createPane("boundaries");
+  map.getPane("boundaries").style.zIndex = 350;
   var boundaryLayers = {};
   ["kecamatan", "kelurahan"].forEach(function (level) {
     var layer = L.geoJSON(null, {
+      pane: "boundaries",
       style: boundaryStyles[level],
       onEachFeature: function (feature, lyr) {
         lyr.bindTooltip(tooltipFor(feature.properties), { sticky: true, direction: "top" });

@@ -75,7 +75,11 @@ def test_healthz_is_503_when_the_database_is_down():
 
 def test_check_deploy_is_clean_with_production_values():
     env = {
-        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SECURE_COOKIES")
+        },
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": "k3y-" + "Zx9!" * 16,
         "DJANGO_ALLOWED_HOSTS": "peta.example.go.id",
