@@ -6,3 +6,12 @@ class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Reports")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        try:
+            from layers.engine.registry import register_source_provider
+        except ImportError:  # the engine's registry has not landed in this tree
+            return
+        from reports.sources import report_sources
+
+        register_source_provider(report_sources)

@@ -135,6 +135,9 @@ def public_report_payload(report: Report) -> dict[str, Any]:
                 "at": e.at.isoformat(),
                 "kind": e.kind,
                 "status": e.to_status,
+                "label": str(
+                    Status(e.to_status).label if e.to_status else e.get_kind_display()
+                ),
                 "note": e.note,
             }
             for e in public_events(report)

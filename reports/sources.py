@@ -6,8 +6,13 @@ category, no rejected reports. Table and column names come from `_meta`."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable
+from typing import Any
+
 from django.db.models import Max
 
+from layers.engine import sources as engine_sources
 from layers.engine.sources import LayerSource
 from reports.models import HIDDEN_STATUSES, Category, Report
 
@@ -61,10 +66,39 @@ def report_source(city_id: int) -> LayerSource:
         where=("NOT (t.status = ANY(%s))",),
         params=([str(s) for s in HIDDEN_STATUSES],),
         queryables={
-            "ticket": ("t.ticket", "text"),
-            "status": ("t.status", "text"),
-            "category": (f"{category('code')}", "text"),
+            name: _queryable(sql, "text")
+            for name, sql in (
+                ("ticket", "t.ticket"),
+                ("status", "t.status"),
+                ("category", category("code")),
+            )
         },
         datetime_sql="t.created_at",
         version=int(latest.timestamp() * 1000) if latest else 0,
+        **_optional_fields(
+            geometry_type="Point",
+            tile_properties=("ticket", "category", "status"),
+            description="Citizen reports (LAKSA); sensitive ones at a fuzzed place.",
+        ),
     )
+
+
+# The serving engine is growing (typed queryables, tile properties); build what the
+# installed LayerSource knows, so this source works before and after that lands.
+_FIELDS = {f.name for f in dataclasses.fields(LayerSource)}
+
+
+def _queryable(sql: str, kind: str) -> Any:
+    queryable = getattr(engine_sources, "Queryable", None)
+    return queryable(sql=sql, type=kind) if queryable else (sql, kind)
+
+
+def _optional_fields(**values: Any) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if k in _FIELDS}
+
+
+def report_sources(city: Any, user: Any, key: str | None) -> Iterable[LayerSource]:
+    """Registry provider: the public reports layer, for everyone."""
+    if key is None or key == KEY:
+        return [report_source(city.pk)]
+    return []
