@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 MODES = ("create", "replace", "append", "upsert")
+RESERVED_KEY = "external_id"
 # progress(phase, done, total): phases "reading", "validating", "writing".
 Progress = Callable[[str, int, int], None]
 
@@ -63,6 +64,12 @@ class NewLayer:
 
 def infer_schema(columns: list[Column]) -> list[dict[str, str]]:
     return [{"name": c.name, "type": c.kind, "label": c.name} for c in columns]
+
+
+def _attributes(info: FileInfo) -> list[Column]:
+    """The file's columns that become properties: `external_id` (written by our own
+    exports) is the feature's identity, usable as the key, never a property."""
+    return [c for c in info.columns if c.name != RESERVED_KEY]
 
 
 def _source_crs(
@@ -212,7 +219,7 @@ def import_file(
                     f"No column {key!r} to use as key; the file has: "
                     f"{', '.join(c.name for c in info.columns)}."
                 )
-        report.schema = infer_schema(info.columns)
+        report.schema = infer_schema(_attributes(info))
         with transaction.atomic():
             _run(
                 dataset,
@@ -268,7 +275,7 @@ def _run(
         raise ImportFailed("No layer given to import into.")
     report.layer = target.slug
     use_file_schema = not target.schema
-    mappings = _mappings(target, info.columns, use_file_schema)
+    mappings = _mappings(target, _attributes(info), use_file_schema)
     if use_file_schema:
         target.schema = report.schema
         if target.geometry_type == GeometryType.GEOMETRY:

@@ -7,10 +7,21 @@ scripts/bootstrap.sh
 source scripts/pg.sh
 [ -f .env ] && set -a && source .env && set +a
 
+PGDIR=""
+pids=()
+cleanup() {
+  # No errexit in here: every step must run even when one fails.
+  set +e
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+  if [ -n "$PGDIR" ]; then echo "==> Stopping PostgreSQL"; pg_stop "$PGDIR"; fi
+}
+trap cleanup EXIT
+trap 'exit 0' INT TERM
+
 if [ -z "${DATABASE_URL:-}" ]; then
   PGPORT_LOCAL="${PETAKOTA_PG_PORT:-54329}"
   PGDIR=$(pg_datadir_for "$PWD/var/pgdata")
-  trap 'echo "==> Stopping PostgreSQL"; pg_stop "$PGDIR"' EXIT
   echo "==> Starting project-local PostgreSQL + PostGIS in $PGDIR (port $PGPORT_LOCAL)"
   pg_start "$PGDIR" "$PGPORT_LOCAL"
   pg_createdb "$PGPORT_LOCAL" petakota
@@ -36,7 +47,9 @@ PORT="${PORT:-8000}"
 echo "==> PetaKota on http://127.0.0.1:$PORT/kota-tangerang/  (Ctrl-C stops it and the database)"
 .venv/bin/gunicorn gis_platform.wsgi --bind "127.0.0.1:$PORT" --workers "${WEB_CONCURRENCY:-3}" \
   --access-logfile - --graceful-timeout 5 &
-web=$!
-trap 'kill "$web" 2>/dev/null; wait "$web" 2>/dev/null; [ -n "${PGDIR:-}" ] && { echo "==> Stopping PostgreSQL"; pg_stop "$PGDIR"; }' EXIT
-trap 'exit 0' INT TERM
-wait "$web"
+pids+=($!)
+# Background work (imports) on procrastinate: PostgreSQL is the queue's broker.
+$PY manage.py procrastinate worker &
+pids+=($!)
+# Stop everything when either process ends (or on Ctrl-C, through the traps above).
+wait -n "${pids[@]}"

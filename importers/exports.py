@@ -1,0 +1,242 @@
+"""Export a layer, or a filtered query of it, as GeoJSON, CSV, GeoPackage, zipped
+Shapefile or KML.
+
+GeoJSON goes through the serving engine (built inside PostGIS, streamed). CSV is
+PostgreSQL's own COPY TO, streamed. The GDAL formats are written chunk by chunk into a
+temporary file (memory stays flat whatever the layer size) and then streamed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+from django.db import connection
+from psycopg import sql
+
+from layers.engine.geojson import Query, stream_feature_collection
+from layers.engine.sources import feature_layer_source
+from layers.models import Feature, Layer
+from layers.models.city import SRID
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    key: str
+    extension: str
+    content_type: str
+    driver: str | None = None
+
+
+FORMATS = {
+    f.key: f
+    for f in (
+        ExportFormat("geojson", ".geojson", "application/geo+json"),
+        ExportFormat("csv", ".csv", "text/csv; charset=utf-8"),
+        ExportFormat("gpkg", ".gpkg", "application/geopackage+sqlite3", "GPKG"),
+        ExportFormat("shp", ".zip", "application/zip", "ESRI Shapefile"),
+        ExportFormat("kml", ".kml", "application/vnd.google-earth.kml+xml", "KML"),
+    )
+}
+CHUNK_ROWS = 20000
+
+
+class ExportError(ValueError):
+    pass
+
+
+@dataclass
+class ExportQuery:
+    """A filtered query of a layer: bbox and equality on schema properties."""
+
+    bbox: tuple[float, float, float, float] | None = None
+    equals: dict[str, str] | None = None
+    limit: int | None = None
+
+    def engine_query(self, layer: Layer) -> Query:
+        where, params = self.where_sql(layer)
+        return Query(bbox=self.bbox, limit=self.limit, where=where, params=params)
+
+    def where_sql(self, layer: Layer) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+        names = {f["name"] for f in layer.schema}
+        clauses: list[str] = []
+        params: list[Any] = []
+        for name, value in (self.equals or {}).items():
+            if name not in names:
+                raise ExportError(f"{name!r} is not an attribute of this layer.")
+            clauses.append("t.properties->>%s = %s")
+            params.extend([name, value])
+        return tuple(clauses), tuple(params)
+
+
+def filename(layer: Layer, fmt: ExportFormat) -> str:
+    return f"{layer.city.slug}-{layer.slug}-{date.today():%Y%m%d}{fmt.extension}"
+
+
+def geojson_chunks(layer: Layer, query: ExportQuery) -> Iterator[str]:
+    source = feature_layer_source(layer)
+    return stream_feature_collection(source, query.engine_query(layer))
+
+
+def _select(
+    layer: Layer, query: ExportQuery, geometry: sql.Composable
+) -> tuple[sql.Composed, list[Any]]:
+    """SELECT id, external_id, each schema property as text, then `geometry`."""
+    where, params = query.where_sql(layer)
+    props = [
+        sql.SQL("t.properties->>{} AS {}").format(
+            sql.Literal(f["name"]), sql.Identifier(f["name"])
+        )
+        for f in layer.schema
+    ]
+    clauses = [sql.SQL("t.city_id = %s AND t.layer_id = %s")]
+    all_params: list[Any] = [layer.city_id, layer.pk]
+    if query.bbox is not None:
+        clauses.append(sql.SQL("t.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"))
+        all_params.extend(query.bbox)
+    clauses.extend(sql.SQL(c) for c in where)
+    all_params.extend(params)
+    statement = sql.SQL(
+        "SELECT t.id AS fid, t.external_id, {props}{geometry} FROM {table} t "
+        "WHERE {where} ORDER BY t.id"
+    ).format(
+        props=sql.SQL("").join(p + sql.SQL(", ") for p in props),
+        geometry=geometry,
+        table=sql.Identifier(Feature._meta.db_table),
+        where=sql.SQL(" AND ").join(clauses),
+    )
+    if query.limit is not None:
+        statement += sql.SQL(" LIMIT %s")
+        all_params.append(query.limit)
+    return statement, all_params
+
+
+def csv_chunks(
+    layer: Layer, query: ExportQuery, *, coords: str = "wkt"
+) -> Iterator[bytes]:
+    """CSV with a WKT column, or lat/lon columns (a point on each geometry)."""
+    if coords == "latlon":
+        geometry = sql.SQL(
+            "ST_Y(ST_PointOnSurface(t.geom)) AS lat, "
+            "ST_X(ST_PointOnSurface(t.geom)) AS lon"
+        )
+    else:
+        geometry = sql.SQL("ST_AsText(t.geom) AS wkt")
+    statement, params = _select(layer, query, geometry)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        # COPY cannot take server-side parameters: bind them client-side.
+        bound = raw.mogrify(statement, params)
+        copy_sql = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER)").format(
+            sql.SQL(bound)
+        )
+        with raw.copy(copy_sql) as copy:
+            for data in copy:
+                yield bytes(data)
+
+
+def _convert(frame: pd.DataFrame, layer: Layer) -> pd.DataFrame:
+    """Text from jsonb back to the schema's types."""
+    for spec in layer.schema:
+        name, kind = spec["name"], spec["type"]
+        if name not in frame:
+            continue
+        if kind == "integer":
+            frame[name] = pd.to_numeric(frame[name]).astype("Int64")
+        elif kind == "number":
+            frame[name] = pd.to_numeric(frame[name]).astype("float64")
+        elif kind == "boolean":
+            frame[name] = (
+                frame[name].map({"true": True, "false": False}).astype("boolean")
+            )
+    return frame
+
+
+def write_gdal(
+    layer: Layer, query: ExportQuery, fmt: ExportFormat, folder: Path
+) -> Path:
+    """Write the layer into `folder` with GDAL, CHUNK_ROWS features at a time."""
+    target = folder / (
+        f"{layer.slug}.shp" if fmt.key == "shp" else f"{layer.slug}{fmt.extension}"
+    )
+    statement, params = _select(layer, query, sql.SQL("ST_AsBinary(t.geom) AS geom"))
+    columns = ["fid", "external_id", *(f["name"] for f in layer.schema), "geom"]
+    written = 0
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        # A named (server-side) cursor needs a transaction: fall back to a plain one.
+        raw.execute(statement, params)
+        while rows := raw.fetchmany(CHUNK_ROWS):
+            frame = pd.DataFrame(rows, columns=columns)
+            geoms = shapely.from_wkb([bytes(g) for g in frame.pop("geom")])
+            frame = _convert(frame.drop(columns=["fid"]), layer)
+            gdf = gpd.GeoDataFrame(frame, geometry=geoms, crs=f"EPSG:{SRID}")
+            if fmt.key == "shp":
+                # One geometry type per Shapefile: promote to the multi type.
+                gdf = gdf.set_geometry(_promote(gdf.geometry))
+            pyogrio.write_dataframe(
+                gdf,
+                target,
+                driver=fmt.driver,
+                layer=layer.slug,
+                append=written > 0,
+                **({"encoding": "UTF-8"} if fmt.key == "shp" else {}),
+            )
+            written += len(rows)
+    if written == 0:
+        empty = gpd.GeoDataFrame(
+            {c: [] for c in columns[1:-1]}, geometry=[], crs=f"EPSG:{SRID}"
+        )
+        pyogrio.write_dataframe(empty, target, driver=fmt.driver, layer=layer.slug)
+    if fmt.key != "shp":
+        return target
+    archive = folder / f"{layer.slug}.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for part in sorted(folder.iterdir()):
+            if part.stem == layer.slug and part.suffix != ".zip":
+                zf.write(part, part.name)
+    return archive
+
+
+def _promote(geometry: gpd.GeoSeries) -> gpd.GeoSeries:
+    kinds = set(geometry.geom_type)
+    if kinds <= {"Polygon", "MultiPolygon"} and len(kinds) > 1:
+        return geometry.apply(
+            lambda g: shapely.MultiPolygon([g]) if g.geom_type == "Polygon" else g
+        )
+    if kinds <= {"LineString", "MultiLineString"} and len(kinds) > 1:
+        return geometry.apply(
+            lambda g: shapely.MultiLineString([g]) if g.geom_type == "LineString" else g
+        )
+    return geometry
+
+
+class TemporaryExport:
+    """A file written into a private temporary folder, removed when closed."""
+
+    def __init__(self, layer: Layer, query: ExportQuery, fmt: ExportFormat) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="petakota-export-"))
+        try:
+            self.path = write_gdal(layer, query, fmt, self.folder)
+        except Exception:
+            self.cleanup()
+            raise
+
+    def open(self) -> Any:
+        handle = self.path.open("rb")
+        # POSIX keeps the open file readable after its folder is removed.
+        self.cleanup()
+        return handle
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from importers.formats import SUPPORTED
+from importers.models import ImportJob
+from layers.models import Agency, Layer
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, CSV, FlatGeobuf, GPX"
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(SUPPORTED)}),
+    )
+    layer = forms.ModelChoiceField(
+        label=_("Layer"),
+        queryset=Layer.objects.none(),
+        required=False,
+        empty_label=_("— a new layer —"),
+    )
+    title = forms.CharField(label=_("Title of the new layer"), required=False)
+    agency = forms.ModelChoiceField(
+        label=_("Agency of the new layer"),
+        queryset=Agency.objects.none(),
+        required=False,
+    )
+    mode = forms.ChoiceField(
+        label=_("Mode"), choices=ImportJob.Mode.choices, initial=ImportJob.Mode.APPEND
+    )
+    key = forms.CharField(label=_("Key column (for update)"), required=False)
+    srid = forms.IntegerField(
+        label=_("EPSG code (if the file has none)"),
+        required=False,
+        min_value=1,
+        max_value=999999,
+    )
+    layer_name = forms.CharField(label=_("Layer inside the file"), required=False)
+    dry_run = forms.BooleanField(label=_("Dry run (report only)"), required=False)
+
+    def __init__(self, *args: Any, layers: Any, agencies: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["layer"].queryset = layers
+        self.fields["agency"].queryset = agencies
+        if agencies.count() == 1:
+            self.fields["agency"].initial = agencies.first()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("layer"):
+            if not data.get("title"):
+                self.add_error("title", _("Give the new layer a title."))
+            if not data.get("agency"):
+                self.add_error("agency", _("Choose the agency of the new layer."))
+            data["mode"] = ImportJob.Mode.CREATE
+        elif data.get("mode") == ImportJob.Mode.CREATE:
+            self.add_error("mode", _("This layer exists already: choose another mode."))
+        if data.get("mode") == ImportJob.Mode.UPSERT and not data.get("key"):
+            self.add_error("key", _("Updating by key needs the key column."))
+        return data

@@ -1,0 +1,242 @@
+"""Import jobs: upload and preview, confirm (queue), run in the worker, cancel.
+
+Progress is written through a second, autocommit connection: the import itself runs in
+one transaction that nobody else can see until it commits.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from importers.errors import ImportCancelled, ImportFailed
+from importers.formats import ReadOptions, open_dataset
+from importers.models import ImportJob
+from importers.reader import inspect
+from importers.safety import check_size
+from importers.services import NewLayer, import_file, infer_schema
+from layers.models import Agency, City, Layer
+
+PREVIEW_FEATURES = 20
+
+
+def _options(job: ImportJob) -> ReadOptions:
+    return ReadOptions(layer_name=job.layer_name or None, srid=job.srid)
+
+
+def preview_file(path: Path, options: ReadOptions) -> dict[str, Any]:
+    """What the file holds: format, count, CRS, schema, warnings, first features."""
+    import pyogrio
+
+    workdir = Path(tempfile.mkdtemp(prefix="petakota-preview-"))
+    try:
+        dataset = open_dataset(path, options, workdir)
+        info = inspect(dataset)
+        frame = pyogrio.read_dataframe(
+            dataset.source,
+            layer=dataset.layer,
+            encoding=dataset.encoding,
+            max_features=PREVIEW_FEATURES,
+            **dataset.open_options,
+        )
+        warnings = [*dataset.warnings, *info.warnings]
+        if frame.crs is None:
+            srid = options.srid or dataset.implied_srid
+            if srid is None:
+                warnings.append(
+                    "The file has no coordinate reference system: give its EPSG code."
+                )
+                frame = frame.iloc[0:0]
+            else:
+                frame = frame.set_crs(epsg=srid)
+        if len(frame) and frame.crs is not None and frame.crs.to_epsg() != 4326:
+            frame = frame.to_crs(epsg=4326)
+        frame = frame[frame.geometry.notna()]
+        features = frame.__geo_interface__["features"] if len(frame) else []
+        for feature in features:
+            feature.pop("bbox", None)
+        return {
+            "format": dataset.format,
+            "file_layer": dataset.layer,
+            "count": info.count,
+            "crs": info.crs
+            or (f"EPSG:{dataset.implied_srid}" if dataset.implied_srid else None),
+            "geometry_type": info.geometry_type,
+            "schema": infer_schema(info.columns),
+            "warnings": warnings,
+            "features": {"type": "FeatureCollection", "features": features},
+        }
+    except ImportFailed:
+        raise
+    except Exception as exc:  # GDAL read errors of any kind
+        raise ImportFailed(f"Cannot read {path.name}: {exc}") from exc
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def create_job(
+    *,
+    user: Any,
+    city: City,
+    upload: UploadedFile,
+    mode: str,
+    layer: Layer | None = None,
+    agency: Agency | None = None,
+    new_layer_title: str = "",
+    key: str = "",
+    srid: int | None = None,
+    layer_name: str = "",
+    dry_run: bool = False,
+) -> ImportJob:
+    """Store the upload under MEDIA_ROOT and preview it. Raises ImportFailed (and keeps
+    nothing) when the file cannot be read."""
+    check_size(upload.size or 0, upload.name or "upload")
+    name = Path(upload.name or "upload").name
+    job = ImportJob(
+        city=city,
+        created_by=user if user.is_authenticated else None,
+        agency=layer.agency if layer is not None else agency,
+        layer=layer,
+        new_layer_title=new_layer_title if layer is None else "",
+        new_layer_slug=slugify(new_layer_title)[:80] if layer is None else "",
+        original_name=name,
+        mode=mode,
+        key=key,
+        srid=srid,
+        layer_name=layer_name,
+        dry_run=dry_run,
+    )
+    job.file.save(name, upload, save=False)
+    try:
+        job.preview = preview_file(Path(job.file.path), _options(job))
+    except ImportFailed:
+        remove_upload(job)
+        raise
+    job.total = job.preview["count"]
+    job.save()
+    return job
+
+
+def remove_upload(job: ImportJob) -> None:
+    if job.file:
+        shutil.rmtree(Path(job.file.path).parent, ignore_errors=True)
+
+
+def confirm_job(job: ImportJob) -> ImportJob:
+    """Queue the job for the worker (once)."""
+    from importers.tasks import run_import
+
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status != ImportJob.Status.PREVIEW:
+            return job
+        job.status = ImportJob.Status.QUEUED
+        job.save(update_fields=["status"])
+        run_import.defer(job_id=job.pk)
+    return job
+
+
+def cancel_job(job: ImportJob) -> ImportJob:
+    """Cancel a job not yet finished; a running import notices and rolls back."""
+    updated = ImportJob.objects.filter(
+        pk=job.pk,
+        status__in=[
+            ImportJob.Status.PREVIEW,
+            ImportJob.Status.QUEUED,
+            ImportJob.Status.RUNNING,
+        ],
+    ).update(status=ImportJob.Status.CANCELLED)
+    job.refresh_from_db()
+    if updated and job.started_at is None:
+        job.finished_at = timezone.now()
+        job.save(update_fields=["finished_at"])
+    return job
+
+
+class _ProgressWriter:
+    """Writes progress through its own autocommit connection, and notices a cancel."""
+
+    def __init__(self, job_id: int) -> None:
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        self.conn = psycopg.connect(**params, autocommit=True)
+        self.job_id = job_id
+        self.table = ImportJob._meta.db_table
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        with self.conn.cursor() as cursor:
+            cursor.execute(
+                psycopg.sql.SQL(
+                    "UPDATE {} SET phase = %s, done = %s, total = %s WHERE id = %s "
+                    "RETURNING status"
+                ).format(psycopg.sql.Identifier(self.table)),
+                [phase, done, total, self.job_id],
+            )
+            row = cursor.fetchone()
+        if row is not None and row[0] == ImportJob.Status.CANCELLED:
+            raise ImportCancelled("The import was cancelled; nothing was changed.")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def run_job(job_id: int) -> ImportJob:
+    """Run a queued job (in the worker). The outcome is stored on the job."""
+    claimed = ImportJob.objects.filter(
+        pk=job_id, status=ImportJob.Status.QUEUED
+    ).update(status=ImportJob.Status.RUNNING, started_at=timezone.now())
+    job = ImportJob.objects.select_related("layer", "agency", "city").get(pk=job_id)
+    if not claimed:
+        return job
+    writer = _ProgressWriter(job.pk)
+    new_layer = None
+    if job.layer is None:
+        new_layer = NewLayer(
+            city=job.city,
+            slug=job.new_layer_slug,
+            title=job.new_layer_title,
+            agency=job.agency,
+        )
+    try:
+        report = import_file(
+            Path(job.file.path),
+            layer=job.layer,
+            new_layer=new_layer,
+            mode=job.mode,
+            key=job.key or None,
+            options=_options(job),
+            dry_run=job.dry_run,
+            progress=writer,
+        )
+    except ImportCancelled as exc:
+        job.status, job.error = ImportJob.Status.CANCELLED, str(exc)
+    except ImportFailed as exc:
+        job.status, job.error = ImportJob.Status.FAILED, str(exc)
+    else:
+        job.status = ImportJob.Status.SUCCEEDED
+        job.report = report.as_dict()
+        if job.layer is None and not job.dry_run:
+            job.layer = Layer.objects.filter(
+                city=job.city, slug=job.new_layer_slug
+            ).first()
+    finally:
+        writer.close()
+    job.refresh_from_db(fields=["phase", "done", "total"])
+    if job.status != ImportJob.Status.CANCELLED and (
+        ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CANCELLED).exists()
+    ):
+        # Cancelled after the last progress check but before we got here: the import
+        # already committed, so report what happened rather than pretend otherwise.
+        job.error = "Cancelled too late: the import had already finished."
+    job.finished_at = timezone.now()
+    job.save()
+    return job
