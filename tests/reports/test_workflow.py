@@ -155,3 +155,18 @@ def test_bulk_action_is_all_or_nothing(city, operator_client):
     assert set(
         Report.objects.filter(agency__slug="dlh").values_list("ticket", flat=True)
     ) == {a, c}
+
+
+def test_list_endpoints_use_a_fixed_number_of_queries(
+    city, operator_client, django_assert_max_num_queries
+):
+    for _ in range(6):
+        submit(Client(), city)
+    with django_assert_max_num_queries(8):
+        rows = operator_client.get(f"/api/{city.slug}/reports/console/reports")
+    assert rows.json()["count"] == 6
+    with django_assert_max_num_queries(6):
+        listed = Client().get(
+            "/open311/v2/requests.json", {"jurisdiction_id": city.slug}
+        )
+    assert len(listed.json()) == 6
