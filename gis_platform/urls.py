@@ -11,6 +11,8 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("open311/v2/", include("reports.open311.urls")),
     path("api/<slug:city_slug>/reports/", include("reports.api.urls")),
+    path("ogc/<slug:city_slug>/", include("layers.ogc.urls")),
+    path("tiles/<slug:city_slug>/", include("layers.ogc.tile_urls")),
     path("api/<slug:city_slug>/", include("layers.api.urls")),
     path("api/<slug:city_slug>/", include("importers.api.urls")),
     path("<slug:city_slug>/imports/", include("importers.urls")),

@@ -5,13 +5,27 @@ serializer or content negotiation to do."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, JsonResponse, StreamingHttpResponse
+import hashlib
+import json
+
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotModified,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404
+from django.utils.http import http_date
 from django.views import View
 
-from layers.engine.geojson import Query, stream_feature_collection
-from layers.engine.params import BadParameter, parse_bbox, parse_int, parse_limit
-from layers.engine.sources import admin_area_source, feature_layer_source
+from layers.engine.geojson import Page, stream_feature_collection
+from layers.engine.params import BadParameter
+from layers.engine.registry import source_for
+from layers.engine.requests import query_from_params
+from layers.engine.sources import LayerSource, admin_area_source
+from layers.engine.sql import Query
 from layers.models import AdminArea, City, Layer
 from layers.selectors import layer_catalog
 
@@ -24,14 +38,29 @@ def bad_request(exc: BadParameter) -> JsonResponse:
     )
 
 
-def _query(request: HttpRequest) -> Query:
-    params = request.GET
-    return Query(
-        bbox=parse_bbox(params.get("bbox")),
-        limit=parse_limit(params.get("limit")),
-        after_id=parse_int(params.get("cursor"), "cursor"),
-        precision=parse_int(params.get("precision"), "precision", minimum=0, maximum=15)
-        or 7,
+def not_found(message: str) -> JsonResponse:
+    return JsonResponse({"code": "NotFound", "description": message}, status=404)
+
+
+def conditional_headers(
+    request: HttpRequest, source: LayerSource, salt: str
+) -> tuple[str, bool]:
+    """(ETag for this source version + request, whether the client already has it)."""
+    etag = 'W/"{}"'.format(
+        hashlib.sha256(
+            f"{source.city_id}|{source.key}|{source.version}|{salt}".encode()
+        ).hexdigest()[:32]
+    )
+    header = request.headers.get("If-None-Match", "")
+    return etag, etag in [t.strip() for t in header.split(",")]
+
+
+def set_cache_headers(response: HttpResponse, source: LayerSource, etag: str) -> None:
+    response["ETag"] = etag
+    if source.updated:
+        response["Last-Modified"] = http_date(source.updated.timestamp())
+    response["Cache-Control"] = (
+        "public, max-age=0, must-revalidate" if source.public else "private, no-cache"
     )
 
 
@@ -43,19 +72,47 @@ class LayerCatalogApi(View):
 
 
 class LayerFeaturesApi(View):
+    """GeoJSON of one layer: bbox, datetime, property filters (`?name=value` for any
+    schema field), CQL2 `filter`, limit, cursor, precision, crs."""
+
     def get(self, request: HttpRequest, city_slug: str, layer_slug: str):
         city = get_object_or_404(City, slug=city_slug)
-        layer = get_object_or_404(
-            Layer.objects.visible_to(request.user, city), slug=layer_slug
-        )
         try:
-            query = _query(request)
+            source = source_for(city, request.user, layer_slug)
+        except Http404:
+            return not_found("No such layer.")
+        try:
+            query = query_from_params(source, request.GET)
         except BadParameter as exc:
             return bad_request(exc)
-        return StreamingHttpResponse(
-            stream_feature_collection(feature_layer_source(layer), query),
+        etag, fresh = conditional_headers(request, source, request.GET.urlencode())
+        if fresh:
+            response = HttpResponseNotModified()
+            set_cache_headers(response, source, etag)
+            return response
+
+        def tail(page: Page) -> str:
+            members: dict = {"numberReturned": page.returned, "links": []}
+            if page.more and page.last_id is not None:
+                params = request.GET.copy()
+                params["cursor"] = str(page.last_id)
+                members["links"].append(
+                    {
+                        "rel": "next",
+                        "type": GEOJSON,
+                        "href": request.build_absolute_uri(
+                            f"{request.path}?{params.urlencode()}"
+                        ),
+                    }
+                )
+            return json.dumps(members)[1:-1]
+
+        response = StreamingHttpResponse(
+            stream_feature_collection(source, query, tail=tail),
             content_type=GEOJSON,
         )
+        set_cache_headers(response, source, etag)
+        return response
 
 
 class BoundariesApi(View):
@@ -63,13 +120,15 @@ class BoundariesApi(View):
         city = get_object_or_404(City, slug=city_slug)
         if level not in AdminArea.Level.values:
             raise Http404("Unknown boundary level.")
+        source = admin_area_source(city.pk, level)
         try:
-            query = _query(request)
+            parsed = query_from_params(source, request.GET)
         except BadParameter as exc:
             return bad_request(exc)
-        query.limit = None  # a city's boundaries always come whole
+        # A city's boundaries always come whole.
+        query = Query(bbox=parsed.bbox, precision=parsed.precision or 6)
         response = StreamingHttpResponse(
-            stream_feature_collection(admin_area_source(city.pk, level), query),
+            stream_feature_collection(source, query),
             content_type=GEOJSON,
         )
         response["Cache-Control"] = "public, max-age=300"

@@ -1,83 +1,86 @@
-"""GeoJSON FeatureCollections built inside PostGIS and streamed in chunks.
+"""GeoJSON FeatureCollections built inside PostGIS and streamed.
 
-PostgreSQL serialises each feature (ST_AsGeoJSON) and glues chunks of them together
-(string_agg); Python only forwards text, so no per-feature object is built here.
+PostgreSQL serialises each feature (ST_AsGeoJSON + json_build_object); a server-side
+(named) cursor hands rows over in batches, and each batch leaves as one joined string.
+Python never parses a feature, and memory stays flat however large the response.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from layers.engine.sources import LayerSource
+from layers.engine.sql import Query, feature_rows_sql
 
-CHUNK_ROWS = 2000
+FETCH_ROWS = 1000
 
 
 @dataclass
-class Query:
-    """What to select from a source. bbox is (min_lon, min_lat, max_lon, max_lat)."""
+class Page:
+    """What the stream saw, for members written after the features (links...)."""
 
-    bbox: tuple[float, float, float, float] | None = None
-    limit: int | None = None
-    after_id: int | None = None
-    precision: int = 7
-    # Extra WHERE clauses over alias `t` (already validated SQL) and their params.
-    where: tuple[str, ...] = ()
-    params: tuple[Any, ...] = ()
-
-
-def _where(source: LayerSource, query: Query) -> tuple[str, list[Any]]:
-    clauses = [f"t.{source.tenant_column} = %s", *source.where, *query.where]
-    params: list[Any] = [source.city_id, *source.params, *query.params]
-    if query.bbox is not None:
-        clauses.append(
-            f"t.{source.geom_column} && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
-        )
-        params.extend(query.bbox)
-    if query.after_id is not None:
-        clauses.append(f"t.{source.id_column} > %s")
-        params.append(query.after_id)
-    return " AND ".join(f"({c})" for c in clauses), params
-
-
-def feature_rows_sql(source: LayerSource, query: Query) -> tuple[str, list[Any]]:
-    """SQL yielding (id, feature json text) in id order — the one inner query."""
-    where, params = _where(source, query)
-    sql = (
-        f"SELECT t.{source.id_column} AS id, json_build_object("  # noqa: S608 - names from _meta, values are params
-        f"'type', 'Feature', 'id', t.{source.id_column}, "
-        f"'geometry', ST_AsGeoJSON(t.{source.geom_column}, %s)::json, "
-        f"'properties', {source.properties_sql})::text AS feature "
-        f"FROM {source.table} t WHERE {where} ORDER BY t.{source.id_column}"
-    )
-    params = [query.precision, *params]
-    if query.limit is not None:
-        sql += " LIMIT %s"
-        params.append(query.limit)
-    return sql, params
+    returned: int = 0
+    first_id: int | None = None
+    last_id: int | None = None
+    # One more row than `limit` existed in the paging direction.
+    more: bool = False
 
 
 def stream_feature_collection(
-    source: LayerSource, query: Query, *, extra_members: str = ""
+    source: LayerSource,
+    query: Query,
+    *,
+    head: str = "",
+    tail: Callable[[Page], str] | None = None,
 ) -> Iterator[str]:
-    """Yield a FeatureCollection as text. `extra_members` is pre-serialised JSON
-    members (e.g. `"numberReturned": 3`) placed after the features array."""
-    inner, params = feature_rows_sql(source, query)
-    sql = (
-        "SELECT string_agg(feature, ',' ORDER BY id) FROM ("  # noqa: S608 - inner query is built above
-        f"SELECT id, feature, (row_number() OVER (ORDER BY id) - 1) / %s AS chunk "
-        f"FROM ({inner}) rows) c GROUP BY chunk ORDER BY chunk"
-    )
-    yield '{"type":"FeatureCollection","features":['
-    first = True
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [CHUNK_ROWS, *params])
-        while batch := cursor.fetchmany(8):
-            for (text,) in batch:
-                yield text if first else "," + text
-                first = False
-    yield "]" + ("," + extra_members if extra_members else "") + "}"
+    """Yield a FeatureCollection as text.
+
+    `head` is pre-serialised JSON members placed before `features` (e.g. `"a":1,`);
+    `tail(page)` returns members placed after it, once the page is known. JSON member
+    order carries no meaning, so links can follow the features they describe."""
+    sql, params = feature_rows_sql(source, query, extra=1)
+    limit = query.limit
+    page = Page()
+    yield '{"type":"FeatureCollection",' + head + '"features":['
+    # A named cursor needs a transaction; it is read-only and ends with the stream.
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchmany(FETCH_ROWS)
+        backwards = query.before_id is not None
+        if backwards and limit is not None:
+            # Backwards pages come in id order; the extra row is the first one.
+            all_rows = rows
+            while batch := cursor.fetchmany(FETCH_ROWS):
+                all_rows.extend(batch)
+            if len(all_rows) > limit:
+                page.more = True
+                all_rows = all_rows[1:]
+            batches: Iterator[list] = iter([all_rows])
+        else:
+            batches = _batches(rows, cursor)
+        for batch in batches:
+            if limit is not None and page.returned + len(batch) > limit:
+                batch = batch[: limit - page.returned]
+                page.more = True
+            if not batch:
+                continue
+            if page.first_id is None:
+                page.first_id = batch[0][0]
+            page.last_id = batch[-1][0]
+            text = ",".join([row[1] for row in batch])
+            yield text if page.returned == 0 else "," + text
+            page.returned += len(batch)
+            if page.more:
+                break
+    members = tail(page) if tail else ""
+    yield "]" + ("," + members if members else "") + "}"
+
+
+def _batches(first: list, cursor) -> Iterator[list]:
+    batch = first
+    while batch:
+        yield batch
+        batch = cursor.fetchmany(FETCH_ROWS)

@@ -7,6 +7,7 @@ request reaches SQL except as a bound parameter.
 from __future__ import annotations
 
 import math
+from datetime import UTC, date, datetime, time
 
 from django.conf import settings
 
@@ -65,3 +66,67 @@ def parse_int(
     if value < minimum or (maximum is not None and value > maximum):
         raise BadParameter(name, f"must be between {minimum} and {maximum}.")
     return value
+
+
+def parse_datetime(
+    raw: str | None, name: str = "datetime"
+) -> tuple[datetime | None, datetime | None] | None:
+    """An RFC 3339 instant or interval (`a/b`, `../b`, `a/..`) as (start, end).
+
+    An instant is the interval (t, t); an open end is None. Dates mean whole days."""
+    if raw is None or raw == "":
+        return None
+    if len(raw) > 100:
+        raise BadParameter(name, "too long.")
+    if "/" in raw:
+        parts = raw.split("/")
+        if len(parts) != 2:
+            raise BadParameter(name, "an interval has exactly one '/'.")
+        start = _instant(parts[0], name, end=False)
+        end = _instant(parts[1], name, end=True)
+        if start is None and end is None:
+            raise BadParameter(name, "an interval needs at least one bound.")
+        if start is not None and end is not None and start > end:
+            raise BadParameter(name, "the interval starts after it ends.")
+        return start, end
+    instant = _instant(raw, name, end=False)
+    if instant is None:
+        raise BadParameter(name, "expected an RFC 3339 date-time or interval.")
+    if _is_date(raw):
+        return instant, _instant(raw, name, end=True)
+    return instant, instant
+
+
+def _is_date(raw: str) -> bool:
+    return len(raw) == 10 and raw[4] == "-" and raw[7] == "-"
+
+
+def _instant(raw: str, name: str, *, end: bool) -> datetime | None:
+    if raw in ("", ".."):
+        return None
+    try:
+        if _is_date(raw):
+            day = date.fromisoformat(raw)
+            value = datetime.combine(day, time.max if end else time.min)
+            return value.replace(tzinfo=UTC)
+        if "T" not in raw.upper():
+            raise ValueError(raw)
+        value = datetime.fromisoformat(raw.upper().replace("Z", "+00:00"))
+    except ValueError:
+        raise BadParameter(
+            name,
+            f"{raw[:40]!r} is not an RFC 3339 date-time (e.g. 2024-01-31T08:00:00Z).",
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def parse_cursor(raw: str | None, name: str = "cursor") -> tuple[str, int] | None:
+    """A page cursor: `a<id>` (after) or `b<id>` (before); a bare number means after."""
+    if raw is None or raw == "":
+        return None
+    direction, digits = ("a", raw) if raw.isdigit() else (raw[:1], raw[1:])
+    if direction not in ("a", "b") or not digits.isdigit() or len(digits) > 18:
+        raise BadParameter(name, "not a cursor this server issued.")
+    return direction, int(digits)

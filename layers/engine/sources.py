@@ -3,12 +3,14 @@
 A source names a table, its geometry, id and tenant columns, the SQL expression that
 builds the public properties, and a base filter. Feature-backed layers, admin areas and
 domain apps (reports) all describe themselves this way; the SQL builder needs nothing
-else. Table and column names come from model `_meta`, never from a request.
+else. Table and column names come from model `_meta`, never from a request. Columns a
+source does not name (a reporter's phone, say) cannot leave the platform through it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db import models
@@ -17,25 +19,58 @@ from layers.models import AdminArea, Feature, Layer
 
 
 @dataclass(frozen=True)
+class Queryable:
+    """A property clients may filter on: its SQL expression over alias `t` and its
+    type (text, integer, number, boolean, date)."""
+
+    sql: str
+    type: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
 class LayerSource:
     key: str
     title: str
     table: str
     city_id: int
+    description: str = ""
     geom_column: str = "geom"
     id_column: str = "id"
     tenant_column: str = "city_id"
+    # Point, LineString, Polygon, Multi..., or Geometry.
+    geometry_type: str = "Geometry"
     # SQL expression (over alias `t`) producing the jsonb properties of a row.
     properties_sql: str = "t.properties"
     # Extra WHERE clauses (over alias `t`) with their parameters.
     where: tuple[str, ...] = ()
     params: tuple[Any, ...] = ()
-    # Property name -> (SQL expression over `t`, type) for filtering and queryables.
-    queryables: dict[str, tuple[str, str]] = field(default_factory=dict)
-    # Column with a timestamp for datetime filters (None: no temporal filter).
+    # Property name -> Queryable, for filters (CQL2, ?name=value) and /queryables.
+    queryables: dict[str, Queryable] = field(default_factory=dict)
+    # Names of queryables written into vector tiles (keep tiles small).
+    tile_properties: tuple[str, ...] = ()
+    # Temporal extent of a row: start and end expressions (None: open / no time).
     datetime_sql: str | None = None
+    datetime_end_sql: str | None = None
+    # Geography expression matching a functional GiST index, for metre distances.
+    geog_sql: str | None = None
+    # Bumped whenever the data changes: keys tile caches and ETags.
     version: int = 0
+    updated: datetime | None = None
+    license: str = ""
+    attribution: str = ""
+    style: dict[str, Any] = field(default_factory=dict)
+    # Whether the public may see it (drives Cache-Control: public vs private).
+    public: bool = True
     layer: Layer | None = None
+
+    @property
+    def geog(self) -> str:
+        return self.geog_sql or f"t.{self.geom_column}::geography"
+
+    @property
+    def is_point(self) -> bool:
+        return self.geometry_type in ("Point", "MultiPoint")
 
 
 def _col(model: type[models.Model], name: str) -> str:
@@ -57,25 +92,42 @@ _JSON_CASTS = {
 
 
 def feature_layer_source(layer: Layer) -> LayerSource:
-    """The source of a Feature-backed layer: its rows of layers_feature, valid now."""
+    """The source of a Feature-backed layer: its rows of layers_feature that have not
+    expired (valid_to in the past); a datetime filter selects other times."""
     queryables = {}
     for spec in layer.schema:
         cast = _JSON_CASTS.get(spec["type"], "text")
         expr = f"(t.properties->>{_json_key(spec['name'])})"
-        queryables[spec["name"]] = (
-            expr if cast == "text" else f"{expr}::{cast}",
+        queryables[spec["name"]] = Queryable(
+            expr if cast == "text" else f"({expr}::{cast})",
             spec["type"],
+            spec.get("label") or spec["name"],
         )
+    wanted = layer.style.get("tile_properties") if layer.style else None
+    tile_properties = tuple(
+        name for name in (wanted or queryables) if name in queryables
+    )
     return LayerSource(
         key=layer.slug,
         title=layer.title,
+        description=layer.description,
         table=Feature._meta.db_table,
         city_id=layer.city_id,
+        geometry_type=layer.geometry_type,
         where=(f"t.{_col(Feature, 'layer')} = %s",),
         params=(layer.pk,),
         queryables=queryables,
-        datetime_sql="coalesce(t.valid_from, t.updated_at)",
+        tile_properties=tile_properties,
+        datetime_sql="t.valid_from",
+        datetime_end_sql="t.valid_to",
+        # Same expression as the `feature_geog_gist` index, so the planner uses it.
+        geog_sql="t.geom::geography(Geometry,4326)",
         version=layer.data_version,
+        updated=layer.data_updated_at or layer.updated_at,
+        license=layer.license,
+        attribution=layer.attribution,
+        style=layer.style or {},
+        public=layer.visibility == "public",
         layer=layer,
     )
 
@@ -88,14 +140,21 @@ def admin_area_source(city_id: int, level: str) -> LayerSource:
     parent_name = f"(SELECT p.name FROM {table} p WHERE p.id = t.{parent})"  # noqa: S608
     return LayerSource(
         key=f"boundaries-{level}",
-        title=level,
+        title=f"Batas {level}",
+        description=f"Administrative boundaries ({level}) of the city.",
         table=table,
         city_id=city_id,
+        geometry_type="MultiPolygon",
         properties_sql=(
             "jsonb_build_object('code', t.code, 'name', t.name, 'level', t.level, "
             f"'kind', t.kind, 'area_km2', t.area_km2, 'parent', {parent_name})"
         ),
         where=("t.level = %s",),
         params=(level,),
-        queryables={"code": ("t.code", "text"), "name": ("t.name", "text")},
+        queryables={
+            "code": Queryable("t.code", "text", "Kemendagri code"),
+            "name": Queryable("t.name", "text", "Name"),
+            "area_km2": Queryable("t.area_km2", "number", "Area (km²)"),
+        },
+        tile_properties=("code", "name"),
     )

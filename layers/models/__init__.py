@@ -1,5 +1,6 @@
 from layers.models.city import AdminArea, Agency, City, Membership, Role
 from layers.models.layer import Dimension, Feature, Layer, Visibility
+from layers.models.tile import TileCache
 
 __all__ = [
     "AdminArea",
@@ -10,5 +11,6 @@ __all__ = [
     "Layer",
     "Membership",
     "Role",
+    "TileCache",
     "Visibility",
 ]

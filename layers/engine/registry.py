@@ -1,0 +1,84 @@
+"""Which sources a city serves to a user: the one place access control meets the engine.
+
+Apps register a *provider*: a callable `(city, user, key)` that yields the LayerSources
+that user may see in that city (all of them, or only the one named `key` when given).
+Feature-backed layers and admin boundaries are registered here; a domain app registers
+its own provider from its AppConfig.ready():
+
+    from layers.engine.registry import register_source_provider
+    register_source_provider(report_sources)
+
+Every serving surface (JSON API, OGC API Features/Tiles, vector tiles, spatial
+queries) looks sources up through `sources_for` / `source_for`, so a source the user
+may not see is simply absent — never listed, never served.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from django.http import Http404
+
+from layers.engine.sources import LayerSource, admin_area_source, feature_layer_source
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    from layers.models import City
+
+    User = AbstractBaseUser | AnonymousUser
+
+SourceProvider = Callable[["City", "User", "str | None"], Iterable[LayerSource]]
+
+_providers: list[SourceProvider] = []
+
+
+def register_source_provider(provider: SourceProvider) -> SourceProvider:
+    """Add a provider (idempotent); usable as a decorator."""
+    if provider not in _providers:
+        _providers.append(provider)
+    return provider
+
+
+def sources_for(city: City, user: User) -> list[LayerSource]:
+    """Every source this user may see in this city, in provider order."""
+    seen: dict[str, LayerSource] = {}
+    for provider in _providers:
+        for source in provider(city, user, None):
+            seen.setdefault(source.key, source)
+    return list(seen.values())
+
+
+def source_for(city: City, user: User, key: str) -> LayerSource:
+    """The source named `key`, or 404 when it does not exist or is not visible."""
+    for provider in _providers:
+        for source in provider(city, user, key):
+            if source.key == key:
+                return source
+    raise Http404("No such collection.")
+
+
+BOUNDARY_PREFIX = "boundaries-"
+
+
+@register_source_provider
+def feature_layers(city: City, user: User, key: str | None) -> Iterable[LayerSource]:
+    from layers.models import Layer
+
+    layers = Layer.objects.visible_to(user, city)
+    if key is not None:
+        if key.startswith(BOUNDARY_PREFIX):
+            return []
+        layers = layers.filter(slug=key)
+    return [feature_layer_source(layer) for layer in layers.order_by("title")]
+
+
+@register_source_provider
+def boundaries(city: City, user: User, key: str | None) -> Iterable[LayerSource]:
+    from layers.models import AdminArea
+
+    levels = AdminArea.Level.values
+    if key is not None:
+        levels = [lvl for lvl in levels if key == BOUNDARY_PREFIX + lvl]
+    return [admin_area_source(city.pk, level) for level in levels]
