@@ -87,8 +87,52 @@
 
   var dataLayers = {};
   window.petakotaLayers = dataLayers;
+  // Large layers come as vector tiles (dense points aggregated server-side at low
+  // zoom); small ones as one GeoJSON request.
+  function vectorTileLayer(info, colour) {
+    var styles = {};
+    styles[info.slug] = function (props, zoom, geometryDimension) {
+      if (geometryDimension === 1) {
+        var count = props.point_count || 1;
+        var radius = count > 1 ? Math.min(4 + Math.log(count) * 2.2, 18) : 5;
+        return { radius: radius, color: "#fff", weight: 1, fill: true, fillColor: colour, fillOpacity: 0.9 };
+      }
+      if (geometryDimension === 2) return { color: colour, weight: 2 };
+      return { color: colour, weight: 1.5, fill: true, fillColor: colour, fillOpacity: 0.25 };
+    };
+    var layer = L.vectorGrid.protobuf(info.links.tiles, {
+      rendererFactory: L.canvas.tile,
+      vectorTileLayerStyles: styles,
+      interactive: true,
+      maxNativeZoom: 22,
+      maxZoom: 22,
+      attribution: esc(info.attribution),
+      getFeatureId: function (f) { return f.id; }
+    });
+    layer.on("click", function (e) {
+      var props = (e.layer && e.layer.properties) || {};
+      if (props.point_count > 1) {
+        map.setView(e.latlng, Math.min(map.getZoom() + 2, 19));
+        return;
+      }
+      L.popup({ maxWidth: 320 }).setLatLng(e.latlng)
+        .setContent(popupFor(info, { properties: props })).openOn(map);
+    });
+    layer.addTo(map);
+    layer.ready = true;
+    layer.loaded = Promise.resolve();
+    layer.renderMode = "vector-tiles";
+    return layer;
+  }
+
+  var dataLayers = {};
+  window.petakotaLayers = dataLayers;
   config.layers.forEach(function (info) {
     var colour = (info.style && info.style.color) || "#555";
+    if (info.render === "vector-tiles" && L.vectorGrid) {
+      dataLayers[info.slug] = vectorTileLayer(info, colour);
+      return;
+    }
     var layer = L.geoJSON(null, {
       attribution: esc(info.attribution),
       pointToLayer: function (feature, latlng) {
@@ -103,6 +147,7 @@
         lyr.bindPopup(function () { return popupFor(info, feature); }, { maxWidth: 320 });
       }
     });
+    layer.renderMode = "geojson";
     layer.loaded = fetch(info.links.features + "?limit=10000", { headers: { Accept: "application/geo+json" } })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (data) { layer.addData(data); layer.addTo(map); layer.ready = true; })
