@@ -1,10 +1,19 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from gis_platform.health import healthz
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico on pages that name none (the admin).
+    path(
+        "favicon.ico",
+        RedirectView.as_view(
+            url=f"{settings.STATIC_URL}img/favicon.svg", permanent=True
+        ),
+    ),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

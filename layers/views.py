@@ -8,11 +8,26 @@ from django.utils.translation import gettext as _
 
 from layers.models import City, Layer
 from layers.selectors import area_counts, layer_catalog
+from layers.static_maps import static_map_html
 
 
 def city_list(request: HttpRequest) -> HttpResponse:
     cities = City.objects.order_by("name")
     return render(request, "layers/city_list.html", {"cities": cities})
+
+
+def static_map(request: HttpRequest, city_slug: str) -> HttpResponse:
+    """The map as one self-contained HTML file to share (works offline)."""
+    city = get_object_or_404(City, slug=city_slug)
+    layers = Layer.objects.visible_to(request.user, city).order_by("title")
+    wanted = [slug for slug in request.GET.get("layers", "").split(",") if slug]
+    if wanted:
+        layers = layers.filter(slug__in=wanted)
+    response = HttpResponse(
+        static_map_html(city, list(layers)), content_type="text/html; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="peta-{city.slug}.html"'
+    return response
 
 
 def city_map(request: HttpRequest, city_slug: str) -> HttpResponse:
