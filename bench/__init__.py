@@ -1,0 +1,1 @@
+"""`make bench`: synthetic city-scale data and hot-path latencies vs raw SQL."""
