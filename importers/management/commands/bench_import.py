@@ -51,7 +51,9 @@ def _timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, fl
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
     # The commands are built here from fixed arguments and generated file names.
-    subprocess.run(cmd, check=True, env=env, capture_output=True)  # noqa: S603
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)  # noqa: S603
+    if done.returncode:
+        raise RuntimeError(f"{cmd[0]} failed: {done.stderr[-500:]}")
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     # ru_maxrss of children is the max over all children so far: report it only
@@ -137,8 +139,6 @@ class Command(BaseCommand):
                     "-overwrite",
                     "-lco",
                     "GEOMETRY_NAME=geom",
-                    "-t_srs",
-                    "EPSG:4326",
                 ]
                 if path.suffix == ".csv":
                     ogr += [
@@ -165,8 +165,8 @@ class Command(BaseCommand):
                 )
                 try:
                     geo = _timed([sys.executable, "-c", gpd_code, src, url])
-                except subprocess.CalledProcessError as exc:
-                    self.stderr.write(f"to_postgis failed: {exc.stderr[-300:]!r}")
+                except RuntimeError as exc:
+                    self.stderr.write(f"to_postgis failed: {exc}")
                     geo = (float("nan"), float("nan"))
                 rows.append((name, n, ours, theirs, geo))
         lines = [
