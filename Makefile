@@ -6,8 +6,10 @@ run:  ## Install what is missing, start PostGIS + the demo city, serve on 127.0.
 test:  ## The whole test suite on a throw-away PostGIS (Chromium and GDAL included)
 	scripts/test.sh
 
-bench:  ## Hot paths as ratios to the same SQL run raw
+bench:  ## Hot paths, imports and report ingest, each as a ratio to its raw baseline
 	scripts/bench.sh
+	scripts/bench_import.sh
+	scripts/bench_reports.sh
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
