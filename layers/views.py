@@ -58,6 +58,12 @@ def city_map(request: HttpRequest, city_slug: str) -> HttpResponse:
             "features": _("features"),
             "noProperties": _("No attributes"),
             "loadError": _("Could not load this layer."),
+            "perKm2": _("per km²"),
+            "densityPerKm2": _("Features per km²"),
+            "countPerArea": _("Count per area"),
+            "found": _("%(n)s found, nearest first:"),
+            "noneFound": _("Nothing found."),
+            "analysisFailed": _("The question could not be answered:"),
         },
     }
     return render(
