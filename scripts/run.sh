@@ -41,8 +41,11 @@ export DJANGO_SECURE_COOKIES="${DJANGO_SECURE_COOKIES:-false}"
 
 PY=.venv/bin/python
 $PY manage.py migrate --noinput
+# The shared cache (rate limits across gunicorn workers) is a table: see settings.
+$PY manage.py createcachetable
 $PY manage.py collectstatic --noinput -v 0
 $PY manage.py load_demo
+$PY manage.py seed_report_categories
 PORT="${PORT:-8000}"
 echo "==> PetaKota on http://127.0.0.1:$PORT/kota-tangerang/  (Ctrl-C stops it and the database)"
 .venv/bin/gunicorn gis_platform.wsgi --bind "127.0.0.1:$PORT" --workers "${WEB_CONCURRENCY:-3}" \
