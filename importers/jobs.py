@@ -26,6 +26,15 @@ from importers.services import NewLayer, import_file, infer_schema
 from layers.models import Agency, City, Layer
 
 PREVIEW_FEATURES = 20
+# The complete list of rejected rows, beside the upload (the report keeps the first).
+REJECTED_CSV = "rejected.csv"
+
+
+def rejected_csv_path(job: ImportJob) -> Path | None:
+    """Where the job's complete rejected-rows CSV lives (None: it has no upload)."""
+    if not job.file:
+        return None
+    return Path(job.file.path).parent / REJECTED_CSV
 
 
 def _options(job: ImportJob) -> ReadOptions:
@@ -216,6 +225,7 @@ def run_job(job_id: int) -> ImportJob:
             options=_options(job),
             dry_run=job.dry_run,
             progress=writer,
+            rejected_csv=rejected_csv_path(job),
         )
     except ImportCancelled as exc:
         job.status, job.error = ImportJob.Status.CANCELLED, str(exc)

@@ -121,9 +121,29 @@ def inspect(dataset: Dataset) -> FileInfo:
     )
 
 
-def _hex_wkb(column: pa.Array) -> pa.Array:
-    values = column.to_numpy(zero_copy_only=False)
-    return pa.array([None if v is None else v.hex() for v in values], pa.string())
+def _hex_wkb(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Hex-encode a WKB column in one call on its data buffer, not per feature.
+
+    PostgreSQL's geometry input reads hex WKB; every byte becomes two characters, so
+    the string offsets are the binary offsets doubled.
+    """
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if pa.types.is_large_binary(column.type):
+        column = column.cast(pa.binary())
+    if column.offset:  # a slice: copy it so its buffers start at its first value
+        column = pc.take(column, pa.array(np.arange(len(column))))
+    validity, offset_buffer, data = column.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=np.int32)[: len(column) + 1]
+    start, end = int(offsets[0]), int(offsets[-1])
+    text = b"" if data is None else memoryview(data)[start:end].hex().encode("ascii")
+    return pa.StringArray.from_buffers(
+        len(column),
+        pa.py_buffer(((offsets - start) * 2).astype(np.int32).tobytes()),
+        pa.py_buffer(text),
+        validity,
+        column.null_count,
+    )
 
 
 def csv_batches(

@@ -1,4 +1,8 @@
-"""The result of an import: counts, warnings and every rejected row."""
+"""The result of an import: counts, warnings and the first rejected rows.
+
+A file can have a million bad rows: the report (stored as JSON on the job) keeps the
+first `MAX_REPORTED_REJECTS`; the complete list goes to a CSV file when the caller
+asks for one (`import_file(rejected_csv=...)`)."""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import csv
 import io
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+MAX_REPORTED_REJECTS = 1000
 
 
 @dataclass
@@ -24,6 +30,8 @@ class ImportReport:
     unchanged: int = 0
     deleted: int = 0
     repaired: int = 0
+    # Every rejected row is counted; the first MAX_REPORTED_REJECTS are listed.
+    rejected_count: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     schema: list[dict[str, str]] = field(default_factory=list)
@@ -34,14 +42,9 @@ class ImportReport:
         """Rows accepted into the layer (new, changed or already equal)."""
         return self.inserted + self.updated + self.unchanged
 
-    @property
-    def rejected_count(self) -> int:
-        return len(self.rejected)
-
     def as_dict(self, *, max_rejected: int | None = None) -> dict[str, Any]:
         data = asdict(self)
         data["loaded"] = self.loaded
-        data["rejected_count"] = self.rejected_count
         rows = self.rejected if max_rejected is None else self.rejected[:max_rejected]
         data["rejected"] = [{"row": r, "reason": why} for r, why in rows]
         return data

@@ -24,7 +24,7 @@ from importers import staging
 from importers.errors import ImportFailed
 from importers.formats import Dataset, ReadOptions, open_dataset
 from importers.reader import Column, FileInfo, csv_batches, inspect
-from importers.report import ImportReport
+from importers.report import MAX_REPORTED_REJECTS, ImportReport
 from importers.safety import check_feature_count
 from layers.models import Agency, City, Dimension, Layer, Visibility
 from layers.models.layer import GeometryType
@@ -178,6 +178,7 @@ def import_file(
     options: ReadOptions | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    rejected_csv: Path | None = None,
 ) -> ImportReport:
     """Import the file at `path` into `layer` (or a layer made from `new_layer`).
 
@@ -185,7 +186,9 @@ def import_file(
     with `key`, features keep their identity), append, upsert (by `key`, stored as
     `external_id`). Raises ImportFailed with a clear message and changes nothing
     when the file cannot be imported; rows that cannot be loaded are listed in the
-    report's `rejected` with their number (1 = first feature) and reason.
+    report's `rejected` with their number (1 = first feature) and reason: the first
+    MAX_REPORTED_REJECTS of them, and all of them in the CSV file `rejected_csv`
+    when given (written even when the import fails on rejected rows).
     """
     if mode not in MODES:
         raise ImportFailed(f"Unknown mode {mode!r}; use one of {', '.join(MODES)}.")
@@ -230,6 +233,7 @@ def import_file(
                 key_column=key_column,
                 srid=(source_srid, source_proj),
                 progress=progress,
+                rejected_csv=rejected_csv,
             )
             if dry_run:
                 transaction.set_rollback(True)
@@ -249,6 +253,7 @@ def _run(
     key_column: Column | None,
     srid: tuple[int | None, str | None],
     progress: Progress,
+    rejected_csv: Path | None,
 ) -> None:
     mode = report.mode
     target, create = _resolve_layer(layer, new_layer, mode, report)
@@ -304,9 +309,11 @@ def _run(
         if key_column is not None:
             staging.reject_bad_keys(cursor, key_column)
         staging.reject_bad_values(cursor, mappings)
-        staging.transform(cursor, *srid)
+        staged_srid = staging.transform(cursor, *srid)
         report.repaired = staging.repair(cursor)
-        staged, outside, rows, extent = staging.extent_check(cursor, target.city_id)
+        staged, outside, rows, extent = staging.extent_check(
+            cursor, target.city_id, staged_srid
+        )
         if staged and outside == staged:
             raise ImportFailed(
                 f"No feature lies in or near {target.city}: the data covers {extent}. "
@@ -315,7 +322,8 @@ def _run(
             )
         if outside:
             report.warnings.append(
-                f"{outside} features lie outside {target.city}'s extent (rows "
+                f"{outside} of {staged} features lie outside {target.city}'s extent "
+                "and were imported anyway (rows "
                 f"{', '.join(map(str, rows))}{', …' if outside > len(rows) else ''})."
             )
         progress("writing", report.read, total)
@@ -327,7 +335,11 @@ def _run(
             key=key_column,
             replace=mode == "replace",
         )
-        report.rejected = staging.rejected_rows(cursor)
+        report.rejected_count = staging.rejected_count(cursor)
+        report.rejected = staging.rejected_rows(cursor, MAX_REPORTED_REJECTS)
+        if rejected_csv is not None:
+            with rejected_csv.open("wb") as out:
+                staging.write_rejected_csv(cursor, out)
         staging.drop_tables(cursor)
     report.inserted = counts.inserted
     report.updated = counts.updated
@@ -337,6 +349,6 @@ def _run(
     )
     if report.rejected_count and not report.loaded:
         raise ImportFailed(
-            f"Every row was rejected ({report.rejected[0][1]} at row "
-            f"{report.rejected[0][0]}, …); nothing was imported."
+            f"Every row was rejected ({report.rejected_count:,} rows; the first, row "
+            f"{report.rejected[0][0]}: {report.rejected[0][1]}); nothing was imported."
         )

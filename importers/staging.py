@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from importers.reader import Column
 from layers.models import City, Feature
@@ -109,25 +109,26 @@ def _reject(
 def reject_bad_geometries(
     cursor: Any, max_vertices: int, geometry_types: list[str]
 ) -> None:
-    _reject(cursor, "geom IS NULL", "'missing geometry'")
-    _reject(cursor, "geom IS NOT NULL AND ST_IsEmpty(geom)", "'empty geometry'")
-    _reject(
-        cursor,
-        "ST_NPoints(geom) > %s AND NOT ST_IsEmpty(geom)",
-        "ST_NPoints(geom) || ' vertices; at most ' || %s || ' are accepted'",
-        [max_vertices],
-        [max_vertices],
-    )
+    """One pass over the staging table: each bad row gets its first problem."""
+    type_check, params = "", [max_vertices, max_vertices]
     if geometry_types:
-        _reject(
-            cursor,
-            "GeometryType(geom) <> ALL(%s) AND NOT ST_IsEmpty(geom) "
-            "AND ST_NPoints(geom) <= %s",
-            "GeometryType(geom) || ' geometry in a ' || %s || ' layer'",
-            [geometry_types, max_vertices],
-            [geometry_types[0].capitalize()],
+        type_check = (
+            "WHEN GeometryType(geom) <> ALL(%s) THEN 'a ' || GeometryType(geom) || "
+            "' geometry cannot go into a ' || %s || ' layer'"
         )
-    _drop_rejected(cursor)
+        params += [geometry_types, geometry_types[0].capitalize()]
+    cursor.execute(
+        f"INSERT INTO {REJECTS} (row_no, reason) "  # noqa: S608 - generated names
+        "SELECT row_no, reason FROM (SELECT row_no, CASE "
+        "WHEN geom IS NULL THEN 'missing geometry' "
+        "WHEN ST_IsEmpty(geom) THEN 'empty geometry' "
+        "WHEN ST_NPoints(geom) > %s THEN 'too many vertices: ' || ST_NPoints(geom) "
+        "|| ' (at most ' || %s || ' are accepted)' "
+        f"{type_check} END AS reason FROM {STAGE}) checked WHERE reason IS NOT NULL",
+        params,
+    )
+    if cursor.rowcount:
+        _drop_rejected(cursor)
 
 
 def reject_bad_keys(cursor: Any, key: Column) -> None:
@@ -135,14 +136,15 @@ def reject_bad_keys(cursor: Any, key: Column) -> None:
         cursor,
         f"{key.staging} IS NULL",
         "%s",
-        reason_params=[f"no value in key column {key.name!r}"],
+        reason_params=[f"no value in the key column {key.name!r}"],
     )
     cursor.execute(
         f"INSERT INTO {REJECTS} (row_no, reason, key) "  # noqa: S608 - generated names
-        "SELECT row_no, 'duplicate key ' || k || ' (first at row ' || first || ')', k "
+        "SELECT row_no, %s || quote_literal(k) || ' (first at row ' || first || ')', k "
         f"FROM (SELECT row_no, {key.staging}::text AS k, "
         f"min(row_no) OVER (PARTITION BY {key.staging}) AS first FROM {STAGE} "
-        f"WHERE {key.staging} IS NOT NULL) d WHERE row_no <> first"
+        f"WHERE {key.staging} IS NOT NULL) d WHERE row_no <> first",
+        [f"key column {key.name!r}: duplicate value "],
     )
     _drop_rejected(cursor)
 
@@ -175,25 +177,39 @@ def compatible(file_kind: str, schema_kind: str) -> bool:
 
 
 def reject_bad_values(cursor: Any, mappings: list[Mapping]) -> None:
-    """Reject rows whose text cannot become the schema's type, naming the value."""
+    """Reject rows whose text cannot become the schema's type, naming the value.
+
+    One pass over the staging table; a row gets one reason per bad column."""
+    checks: list[str] = []
+    params: list[Any] = []
     for m in mappings:
         v = m.column.staging
         if m.column.kind == "text" and m.kind in _TEXT_CHECKS:
             pattern, _, expected = _TEXT_CHECKS[m.kind]
-            _reject(
-                cursor,
-                f"{v} IS NOT NULL AND btrim({v}) <> '' AND {v} !~ '{pattern}'",
-                "%s || quote_literal(" + v + ") || %s",
-                reason_params=[f"column {m.target!r}: ", f" is not {expected}"],
+            checks.append(
+                f"CASE WHEN {v} IS NOT NULL AND btrim({v}) <> '' "
+                f"AND {v} !~ '{pattern}' THEN %s || quote_literal({v}) || %s END"
             )
         elif m.column.kind == "number" and m.kind == "integer":
-            _reject(
-                cursor,
-                f"{v} IS NOT NULL AND {v} <> trunc({v})",
-                f"%s || {v} || %s",
-                reason_params=[f"column {m.target!r}: ", " is not a whole number"],
+            checks.append(
+                f"CASE WHEN {v} IS NOT NULL AND {v} <> trunc({v}) "
+                f"THEN %s || {v} || %s END"
             )
-    _drop_rejected(cursor)
+            expected = "a whole number"
+        else:
+            continue
+        params += [f"column {m.target!r}: ", f" is not {expected}"]
+    if not checks:
+        return
+    values = ", ".join(f"({c})" for c in checks)
+    cursor.execute(
+        f"INSERT INTO {REJECTS} (row_no, reason) "  # noqa: S608 - generated names
+        f"SELECT s.row_no, v.reason FROM {STAGE} s, LATERAL (VALUES {values}) "
+        "AS v(reason) WHERE v.reason IS NOT NULL",
+        params,
+    )
+    if cursor.rowcount:
+        _drop_rejected(cursor)
 
 
 def _drop_rejected(cursor: Any) -> None:
@@ -202,9 +218,11 @@ def _drop_rejected(cursor: Any) -> None:
     )
 
 
-def transform(cursor: Any, source_srid: int | None, source_proj: str | None) -> None:
+def transform(cursor: Any, source_srid: int | None, source_proj: str | None) -> int:
+    """Reproject staged geometries to SRID 4326; return the SRID they now carry
+    (0 when they were already in 4326: hex WKB from the file has none)."""
     if source_srid == SRID:
-        return
+        return 0
     if source_srid is not None:
         cursor.execute(
             f"UPDATE {STAGE} SET geom = ST_Transform(ST_SetSRID(geom, %s), %s)",  # noqa: S608 - generated names
@@ -215,6 +233,7 @@ def transform(cursor: Any, source_srid: int | None, source_proj: str | None) -> 
             f"UPDATE {STAGE} SET geom = ST_Transform(geom, %s, %s)",  # noqa: S608 - generated names
             [source_proj, SRID],
         )
+    return SRID
 
 
 def repair(cursor: Any) -> int:
@@ -231,19 +250,26 @@ def repair(cursor: Any) -> int:
     return repaired
 
 
-def extent_check(cursor: Any, city_id: int) -> tuple[int, int, list[int], Any]:
-    """(rows, rows outside the city's extent, first such rows, data extent)."""
-    outside = "NOT (ST_SetSRID(s.geom, %s) && c.env)"
+def extent_check(
+    cursor: Any, city_id: int, staged_srid: int
+) -> tuple[int, int, list[int], Any]:
+    """(rows, rows outside the city's extent, first such rows, data extent).
+
+    The city's envelope is computed once (MATERIALIZED: inlined, PostgreSQL would
+    read the boundary again for every staged row) and given the staged SRID, so
+    each row costs one bounding-box test.
+    """
+    outside = "NOT (s.geom && c.env)"
     # Table names generated here or from _meta; values are parameters.
     sql = (
-        "WITH c AS ("  # noqa: S608
-        "SELECT ST_Expand(ST_Envelope(boundary), %s) AS env "
+        "WITH c AS MATERIALIZED ("  # noqa: S608
+        "SELECT ST_SetSRID(ST_Expand(ST_Envelope(boundary), %s), %s) AS env "
         f"FROM {City._meta.db_table} WHERE id = %s) "
         f"SELECT count(*), count(*) FILTER (WHERE {outside}), "
         f"(array_agg(s.row_no ORDER BY s.row_no) FILTER (WHERE {outside}))[1:10], "
         f"ST_AsText(ST_Extent(s.geom)) FROM {STAGE} s, c"
     )
-    cursor.execute(sql, [EXTENT_MARGIN_DEG, city_id, SRID, SRID])
+    cursor.execute(sql, [EXTENT_MARGIN_DEG, staged_srid, city_id])
     total, outside, rows, extent = cursor.fetchone()
     return total, outside, rows or [], extent
 
@@ -333,9 +359,28 @@ def write_features(
     return counts
 
 
-def rejected_rows(cursor: Any) -> list[tuple[int, str]]:
-    cursor.execute(f"SELECT row_no, reason FROM {REJECTS} ORDER BY row_no, reason")  # noqa: S608 - generated names
+def rejected_count(cursor: Any) -> int:
+    cursor.execute(f"SELECT count(*) FROM {REJECTS}")  # noqa: S608 - generated name
+    return int(cursor.fetchone()[0])
+
+
+def rejected_rows(cursor: Any, limit: int) -> list[tuple[int, str]]:
+    """The first `limit` rejected rows (row number, reason)."""
+    cursor.execute(
+        f"SELECT row_no, reason FROM {REJECTS} ORDER BY row_no, reason LIMIT %s",  # noqa: S608 - generated name
+        [limit],
+    )
     return [(int(r), str(why)) for r, why in cursor.fetchall()]
+
+
+def write_rejected_csv(cursor: Any, target: BinaryIO) -> None:
+    """Stream every rejected row into `target` as CSV (header: row,reason)."""
+    with cursor.cursor.copy(
+        f"COPY (SELECT row_no AS row, reason FROM {REJECTS} "  # noqa: S608 - generated name
+        "ORDER BY row_no, reason) TO STDOUT (FORMAT csv, HEADER)"
+    ) as copy:
+        for chunk in copy:
+            target.write(chunk)
 
 
 def drop_tables(cursor: Any) -> None:

@@ -202,12 +202,22 @@ class ImportCancelApi(_JobApi):
 
 
 class ImportRejectedApi(_JobApi):
-    """Every rejected row of a finished job as CSV (row number, reason)."""
+    """Every rejected row of a finished job as CSV (row number, reason): the file
+    the import wrote beside the upload; the report's first rows for older jobs."""
 
     def get(self, request: Request, city_slug: str, job_id: int) -> HttpResponse:
         job = self.job(request, city_slug, job_id)
+        name = f"import-{job.pk}-rejected.csv"
+        path = jobs.rejected_csv_path(job)
+        if path is not None and path.is_file():
+            return FileResponse(
+                path.open("rb"),
+                as_attachment=True,
+                filename=name,
+                content_type="text/csv; charset=utf-8",
+            )
         response = HttpResponse(
             rejected_csv(job.report.get("rejected", [])),
             content_type="text/csv; charset=utf-8",
         )
-        return _attachment(response, f"import-{job.pk}-rejected.csv")
+        return _attachment(response, name)

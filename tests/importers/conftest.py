@@ -14,11 +14,6 @@ from tests.factories import AgencyFactory, CityFactory, LayerFactory
 INSIDE = [(120.05, -4.95), (120.10, -4.90), (120.15, -4.85)]
 
 
-@pytest.fixture(autouse=True)
-def _importer_urls(settings):
-    settings.ROOT_URLCONF = "tests.importers.urls"
-
-
 @pytest.fixture
 def city(db):
     return CityFactory()

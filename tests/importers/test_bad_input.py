@@ -121,12 +121,34 @@ def test_bad_rows_are_rejected_with_number_and_reason(tmp_path, layer, settings)
     reasons = dict(report.rejected)
     assert reasons[2] == "missing geometry"
     assert reasons[3] in ("empty geometry", "missing geometry")
-    assert reasons[4].startswith("65 vertices; at most 20")
+    assert reasons[4] == "too many vertices: 65 (at most 20 are accepted)"
     csv_text = rejected_csv(report.rejected)
     assert csv_text.splitlines()[0] == "row,reason"
     assert "2,missing geometry" in csv_text
     repaired = Feature.objects.get(layer=layer, properties__nama="dasi kupu-kupu")
     assert repaired.geom.valid
+
+
+def test_report_lists_the_first_rejects_and_the_csv_holds_all(
+    tmp_path, layer, monkeypatch
+):
+    monkeypatch.setattr("importers.services.MAX_REPORTED_REJECTS", 2)
+    path = tmp_path / "banyak.geojson"
+    path.write_text(
+        _fc(
+            [_feature(_point(*INSIDE[0]), nama="baik")]
+            + [_feature(None, nama=f"tanpa {i}") for i in range(4)]
+        )
+    )
+    full = tmp_path / "rejected.csv"
+    report = import_file(path, layer=layer, rejected_csv=full)
+    assert report.rejected_count == 4
+    assert report.rejected == [(2, "missing geometry"), (3, "missing geometry")]
+    assert report.as_dict()["rejected_count"] == 4
+    assert full.read_text().splitlines() == [
+        "row,reason",
+        *(f"{row},missing geometry" for row in range(2, 6)),
+    ]
 
 
 def test_nothing_inside_the_city_is_an_error_and_changes_nothing(tmp_path, layer):
@@ -142,7 +164,9 @@ def test_some_features_outside_the_city_warn(tmp_path, layer):
     path.write_text(_fc([_feature(_point(*INSIDE[0])), _feature(_point(106.6, -6.2))]))
     report = import_file(path, layer=layer)
     assert report.inserted == 2
-    assert any("1 features lie outside" in w and "rows 2" in w for w in report.warnings)
+    assert any(
+        "1 of 2 features lie outside" in w and "rows 2" in w for w in report.warnings
+    )
 
 
 def test_a_failed_create_leaves_no_layer_behind(tmp_path, city, agency):

@@ -103,7 +103,8 @@ def test_api_upload_is_imported_by_the_worker(api, city, layer, points, tmp_path
     assert stored.file.path.startswith(str(django_settings.MEDIA_ROOT))
     rejected = api.get(done["rejected_csv"])
     assert rejected.status_code == 200
-    assert rejected.content.decode().splitlines() == ["row,reason"]
+    body = b"".join(rejected.streaming_content).decode()
+    assert body.splitlines() == ["row,reason"]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -67,8 +67,8 @@ def test_duplicate_and_missing_keys_are_rejected(tmp_path, layer, points):
     )
     assert report.inserted == 1
     assert report.rejected == [
-        (2, "duplicate key A1 (first at row 1)"),
-        (3, "no value in key column 'kode'"),
+        (2, "key column 'kode': duplicate value 'A1' (first at row 1)"),
+        (3, "no value in the key column 'kode'"),
     ]
 
 
