@@ -178,10 +178,22 @@ PETAKOTA_REPORT_RATE = env_str("PETAKOTA_REPORT_RATE", "20/h")
 # Above this GPS accuracy (metres) the submission page warns the reporter.
 PETAKOTA_REPORT_ACCURACY_WARN_M = env_int("PETAKOTA_REPORT_ACCURACY_WARN_M", 50)
 PETAKOTA_REPORT_MAX_PHOTO_BYTES = env_int("PETAKOTA_REPORT_MAX_PHOTO_BYTES", 8_000_000)
-# django-ratelimit counts in the default cache. Per-process memory is right for one
-# web process (dev, tests, a small city); several gunicorn workers need a shared cache
-# (memcached/redis) configured here, and then this silencing goes.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# django-ratelimit counts in the default cache, which every gunicorn worker must share:
+# a table in PostgreSQL (`manage.py createcachetable`, run by scripts/run.sh; the test
+# runner creates it), so no extra server. Also holds the engine's extents (stats.py).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "petakota_cache",
+        # One row per client IP and window: cull late, not at Django's default 300.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
+# Both checks still apply, and we accept them: the database cache's incr() is a read
+# then a write, not atomic, so concurrent submissions from one IP can each count from
+# the same value and a few slip past the limit (E003); django-ratelimit supports only
+# memcached and redis officially (W001). Good enough for an abuse brake; a deployment
+# that needs an exact limit points CACHES at redis/memcached.
 SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 # --- Imports (importers/) ------------------------------------------------------

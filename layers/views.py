@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from layers.models import City, Layer
-from layers.selectors import area_counts, layer_catalog
+from layers.selectors import area_counts, layer_catalog, source_catalog
 from layers.static_maps import static_map_html
 
 
@@ -33,6 +33,7 @@ def static_map(request: HttpRequest, city_slug: str) -> HttpResponse:
 def city_map(request: HttpRequest, city_slug: str) -> HttpResponse:
     city = get_object_or_404(City, slug=city_slug)
     layers = layer_catalog(Layer.objects.visible_to(request.user, city), city)
+    layers += source_catalog(city, request.user)
     extent = city.boundary.extent
     config = {
         "city": {

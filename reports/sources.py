@@ -79,6 +79,7 @@ def report_source(city_id: int) -> LayerSource:
             geometry_type="Point",
             tile_properties=("ticket", "category", "status"),
             description="Citizen reports (LAKSA); sensitive ones at a fuzzed place.",
+            style={"color": "#c2410c"},
         ),
     )
 

@@ -24,6 +24,7 @@ export DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost"
 export PETAKOTA_MAX_PAGE_SIZE=50000
 PY=.venv/bin/python
 $PY manage.py migrate -v 0
+$PY manage.py createcachetable
 $PY manage.py load_demo -v 0 >/dev/null
 $PY manage.py collectstatic --noinput -v 0
 echo "==> Generating 1,000,000 points and 100,000 polygons"

@@ -16,6 +16,7 @@ export DJANGO_SECRET_KEY="bench-only-not-secret"
 .venv/bin/python -c "import sqlalchemy" 2>/dev/null \
   || .venv/bin/pip install -q --disable-pip-version-check "sqlalchemy>=2,<3" geoalchemy2
 .venv/bin/python manage.py migrate --noinput -v 0
+.venv/bin/python manage.py createcachetable
 .venv/bin/python manage.py load_demo -v 0 >/dev/null
 echo "==> Imports (features/s; peak RSS of the importing process)"
 .venv/bin/python manage.py bench_import "$@"

@@ -19,6 +19,7 @@ export DJANGO_MEDIA_ROOT="$PGDIR/media"
 export PETAKOTA_REPORT_RATE="1000000/h"
 PY=.venv/bin/python
 $PY manage.py migrate -v 0
+$PY manage.py createcachetable
 $PY manage.py load_demo -v 0 >/dev/null
 $PY manage.py seed_report_categories >/dev/null
 $PY scripts/bench_reports.py "${1:-300}"

@@ -82,10 +82,10 @@ class WithinAreaApi(SourceApi):
         if area:
             if len(area) > 40 or "\x00" in area:
                 raise BadParameter("area", "not an area code.")
-            query.filters.append(spatial.area_filter(city.pk, area))
+            query.filters.append(spatial.area_filter(source, area))
         else:
             query.filters.append(
-                spatial.polygon_filter(spatial.parse_polygon(geometry))
+                spatial.polygon_filter(source, spatial.parse_polygon(geometry))
             )
 
         def tail(page: Page) -> str:

@@ -69,22 +69,24 @@ def parse_polygon(raw: str | None) -> str:
     return geom.wkt
 
 
-def area_filter(city_id: int, code: str) -> tuple[str, list[Any]]:
+# Both filters test the source's own geometry column: for reports that is the public
+# (fuzzed) point, so a small drawn polygon cannot home in on an exact location.
+def area_filter(source: LayerSource, code: str) -> tuple[str, list[Any]]:
     """A Query filter: features intersecting the admin area with this code."""
-    if not AdminArea.objects.filter(city_id=city_id, code=code).exists():
+    if not AdminArea.objects.filter(city_id=source.city_id, code=code).exists():
         from django.http import Http404
 
         raise Http404("No such administrative area.")
     table = AdminArea._meta.db_table
     return (
-        f"ST_Intersects(t.geom, (SELECT a.geom FROM {table} a "  # noqa: S608 - table name from _meta, values are params
+        f"ST_Intersects(t.{source.geom_column}, (SELECT a.geom FROM {table} a "  # noqa: S608 - names from _meta, values are params
         "WHERE a.city_id = %s AND a.code = %s))",
-        [city_id, code],
+        [source.city_id, code],
     )
 
 
-def polygon_filter(wkt: str) -> tuple[str, list[Any]]:
-    return "ST_Intersects(t.geom, ST_GeomFromText(%s, 4326))", [wkt]
+def polygon_filter(source: LayerSource, wkt: str) -> tuple[str, list[Any]]:
+    return f"ST_Intersects(t.{source.geom_column}, ST_GeomFromText(%s, 4326))", [wkt]
 
 
 POINT = "ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography"

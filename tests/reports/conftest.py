@@ -22,7 +22,9 @@ OUTSIDE = (106.3000, -5.9000)
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits(settings, tmp_path) -> None:
+def _fresh_rate_limits(db, settings, tmp_path) -> None:
+    # The cache is a database table that transaction=True tests (live server,
+    # Chromium) do not roll back: start every test with no submissions counted.
     cache.clear()
     settings.MEDIA_ROOT = tmp_path / "media"
 

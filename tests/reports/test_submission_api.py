@@ -7,7 +7,9 @@ import io
 import uuid
 
 import pytest
+from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 from PIL import Image
 
@@ -155,6 +157,21 @@ def test_anonymous_submissions_are_rate_limited_but_replays_are_answered(
     assert codes == [201, 201, 201, 429]
     assert submit(client, city, client_uuid=first_uuid).status_code == 200
     assert Report.objects.count() == 3
+
+
+def test_rate_limit_counts_are_shared_by_every_worker(city, settings):
+    """gunicorn runs several processes: the count lives in PostgreSQL, not in one
+    process's memory, so a worker with a fresh cache object sees it too."""
+    settings.PETAKOTA_REPORT_RATE = "2/h"
+    assert [submit(Client(), city).status_code for _ in range(3)] == [201, 201, 429]
+    table = settings.CACHES["default"]["LOCATION"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT cache_key FROM {table}")
+        keys = [row[0] for row in cursor.fetchall()]
+    counters = [k for k in keys if ":rl:" in k]
+    assert len(counters) == 1
+    other_worker = caches.create_connection("default")
+    assert other_worker.get(counters[0].split(":", 2)[2]) == 3
 
 
 def test_nearby_open_reports_and_support_counts_once(city):
