@@ -97,11 +97,11 @@ def test_language_switch(map_page, console_errors):
     page = map_page
     page.click("button[data-lang='en']")
     page.wait_for_function(WAIT_LAYERS)
-    assert page.locator("#panel h2").inner_text() == "Layers"
+    assert page.locator("#panel h2").first.inner_text() == "Layers"
     assert page.locator("html").get_attribute("lang") == "en"
     page.click("button[data-lang='id']")
     page.wait_for_function(WAIT_LAYERS)
-    assert page.locator("#panel h2").inner_text() == "Lapisan"
+    assert page.locator("#panel h2").first.inner_text() == "Lapisan"
     assert page.locator("html").get_attribute("lang") == "id"
     assert "batas wilayah" in page.locator("#legend").inner_text().lower()
     assert console_errors == []
