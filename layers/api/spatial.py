@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
 from django.views import View
 
 from layers.api.views import GEOJSON, bad_request, not_found
 from layers.engine import spatial
 from layers.engine.geojson import Page, stream_feature_collection
 from layers.engine.params import BadParameter, parse_int
-from layers.engine.registry import source_for
+from layers.engine.registry import resolve_source
 from layers.engine.requests import query_from_params
 from layers.engine.sources import LayerSource
 from layers.models import AdminArea, City
@@ -23,9 +22,8 @@ class SourceApi(View):
     """Resolves city + visible source, maps bad input to 400 and unknowns to 404."""
 
     def get(self, request: HttpRequest, city_slug: str, layer_slug: str):
-        city = get_object_or_404(City, slug=city_slug)
         try:
-            source = source_for(city, request.user, layer_slug)
+            city, source = resolve_source(city_slug, request.user, layer_slug)
             return self.respond(request, city, source)
         except BadParameter as exc:
             return bad_request(exc)

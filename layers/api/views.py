@@ -16,17 +16,16 @@ from django.http import (
     JsonResponse,
     StreamingHttpResponse,
 )
-from django.shortcuts import get_object_or_404
 from django.utils.http import http_date
 from django.views import View
 
 from layers.engine.geojson import Page, stream_feature_collection
 from layers.engine.params import BadParameter
-from layers.engine.registry import source_for
+from layers.engine.registry import city_by_slug, resolve_source
 from layers.engine.requests import query_from_params
 from layers.engine.sources import LayerSource, admin_area_source
 from layers.engine.sql import Query
-from layers.models import AdminArea, City, Layer
+from layers.models import AdminArea, Layer
 from layers.selectors import layer_catalog
 
 GEOJSON = "application/geo+json"
@@ -66,7 +65,7 @@ def set_cache_headers(response: HttpResponse, source: LayerSource, etag: str) ->
 
 class LayerCatalogApi(View):
     def get(self, request: HttpRequest, city_slug: str) -> JsonResponse:
-        city = get_object_or_404(City, slug=city_slug)
+        city = city_by_slug(city_slug)
         layers = Layer.objects.visible_to(request.user, city)
         return JsonResponse({"city": city.slug, "layers": layer_catalog(layers, city)})
 
@@ -76,11 +75,10 @@ class LayerFeaturesApi(View):
     schema field), CQL2 `filter`, limit, cursor, precision, crs."""
 
     def get(self, request: HttpRequest, city_slug: str, layer_slug: str):
-        city = get_object_or_404(City, slug=city_slug)
         try:
-            source = source_for(city, request.user, layer_slug)
-        except Http404:
-            return not_found("No such layer.")
+            _city, source = resolve_source(city_slug, request.user, layer_slug)
+        except Http404 as exc:
+            return not_found(str(exc) or "No such layer.")
         try:
             query = query_from_params(source, request.GET)
         except BadParameter as exc:
@@ -117,7 +115,7 @@ class LayerFeaturesApi(View):
 
 class BoundariesApi(View):
     def get(self, request: HttpRequest, city_slug: str, level: str):
-        city = get_object_or_404(City, slug=city_slug)
+        city = city_by_slug(city_slug)
         if level not in AdminArea.Level.values:
             raise Http404("Unknown boundary level.")
         source = admin_area_source(city.pk, level)

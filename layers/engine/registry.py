@@ -50,6 +50,50 @@ def sources_for(city: City, user: User) -> list[LayerSource]:
     return list(seen.values())
 
 
+def city_by_slug(city_slug: str) -> City:
+    """The city (its boundary deferred: requests rarely need it) or 404."""
+    from layers.models import City
+
+    city = City.objects.defer("boundary").filter(slug=city_slug).first()
+    if city is None:
+        raise Http404("No such city.")
+    return city
+
+
+def resolve_source(city_slug: str, user: User, key: str) -> tuple[City, LayerSource]:
+    """(city, source named `key`) for a request, or 404.
+
+    The hot path of every serving surface: a visible feature layer is found with its
+    city in one query (the city's boundary deferred); anything else (another city's
+    slug, a boundary or domain source, a layer this user may not see) takes the
+    general path through `city_by_slug` and the providers, with the same result."""
+    from layers.models import Layer, Visibility
+
+    if not key.startswith(BOUNDARY_PREFIX):
+        # (city, slug) is unique: no ORDER BY/LIMIT to compile or run.
+        rows = list(
+            Layer.objects.select_related("city")
+            .defer("city__boundary")
+            .filter(city__slug=city_slug, slug=key)
+            .order_by()
+        )
+        layer = rows[0] if rows else None
+        # Public layers are visible to everyone (see LayerQuerySet.visible_to);
+        # others need the user's memberships, checked only when asked for.
+        if layer is not None and (
+            layer.visibility == Visibility.PUBLIC
+            or (
+                user.is_authenticated
+                and Layer.objects.visible_to(user, layer.city)
+                .filter(pk=layer.pk)
+                .exists()
+            )
+        ):
+            return layer.city, feature_layer_source(layer)
+    city = city_by_slug(city_slug)
+    return city, source_for(city, user, key)
+
+
 def source_for(city: City, user: User, key: str) -> LayerSource:
     """The source named `key`, or 404 when it does not exist or is not visible."""
     for provider in _providers:

@@ -6,6 +6,9 @@ Everything here returns (sql, params). Names come from the source (built from mo
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,6 +21,12 @@ from layers.engine.sources import LayerSource
 STORAGE_SRID = 4326
 # Above this many matches numberMatched is the planner's estimate, not a count.
 EXACT_COUNT_LIMIT = 10_000
+# numberMatched memo: a data version changes the key; the TTL bounds how long rows
+# expiring by time (valid_to < now(), no version bump) can still be counted.
+MATCHED_TTL_S = 60
+MATCHED_MEMO_SIZE = 1024
+_matched: OrderedDict[tuple, tuple[int, bool, float]] = OrderedDict()
+_matched_lock = threading.Lock()
 
 
 @dataclass
@@ -149,8 +158,31 @@ def single_feature_sql(
 
 def number_matched(source: LayerSource, query: Query) -> tuple[int, bool]:
     """(count, exact). Counts at most EXACT_COUNT_LIMIT + 1 rows; above that returns
-    the planner's estimate so a page never costs a full scan of a big layer."""
+    the planner's estimate so a page never costs a full scan of a big layer.
+
+    Remembered per process for MATCHED_TTL_S, keyed by the source's data version and
+    the filter, so paging through a collection counts once, not on every page."""
     where, params = where_sql(source, query, paging=False)
+    key = None
+    if source.layer is not None or source.version > 0:
+        key = (source.city_id, source.key, source.version, where, repr(params))
+        with _matched_lock:
+            hit = _matched.get(key)
+        if hit is not None and time.monotonic() - hit[2] < MATCHED_TTL_S:
+            return hit[0], hit[1]
+    result = _count_matched(source, where, params)
+    if key is not None:
+        with _matched_lock:
+            _matched[key] = (*result, time.monotonic())
+            _matched.move_to_end(key)
+            while len(_matched) > MATCHED_MEMO_SIZE:
+                _matched.popitem(last=False)
+    return result
+
+
+def _count_matched(
+    source: LayerSource, where: str, params: list[Any]
+) -> tuple[int, bool]:
     inner = f"SELECT 1 FROM {source.table} t WHERE {where}"  # noqa: S608 - names from the source (_meta), values are params
     with connection.cursor() as cursor:
         cursor.execute(

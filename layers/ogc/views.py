@@ -24,7 +24,7 @@ from django.views.decorators.http import require_safe
 from layers.engine.crs import content_crs_header, parse_crs
 from layers.engine.geojson import Page, stream_feature_collection
 from layers.engine.params import BadParameter, parse_int
-from layers.engine.registry import source_for, sources_for
+from layers.engine.registry import resolve_source, sources_for
 from layers.engine.requests import query_from_params
 from layers.engine.sources import LayerSource
 from layers.engine.sql import number_matched, single_feature_sql
@@ -46,6 +46,7 @@ HTML_MAX_ITEMS = 200
 
 
 def _city(city_slug: str) -> City:
+    # The whole row: collection documents need the boundary's extent.
     return get_object_or_404(City, slug=city_slug)
 
 
@@ -135,8 +136,7 @@ def collections(request: HttpRequest, city_slug: str) -> HttpResponse:
 def collection(
     request: HttpRequest, city_slug: str, collection_id: str
 ) -> HttpResponse:
-    city = _city(city_slug)
-    source = source_for(city, request.user, collection_id)
+    city, source = resolve_source(city_slug, request.user, collection_id)
     bbox, count = source_stats([source], city)[source.key]
     doc = documents.collection(request, city, source, bbox, count)
     if wants_html(request):
@@ -149,8 +149,7 @@ def collection(
 def queryables(
     request: HttpRequest, city_slug: str, collection_id: str
 ) -> HttpResponse:
-    city = _city(city_slug)
-    source = source_for(city, request.user, collection_id)
+    city, source = resolve_source(city_slug, request.user, collection_id)
     doc = documents.queryables(request, city, source)
     if wants_html(request):
         return _page_html(request, "queryables.html", {"city": city, "doc": doc})
@@ -167,8 +166,7 @@ def _page_link(request: HttpRequest, cursor: str, rel: str, type_: str) -> dict:
 @require_safe
 @ogc_errors
 def items(request: HttpRequest, city_slug: str, collection_id: str) -> HttpResponse:
-    city = _city(city_slug)
-    source = source_for(city, request.user, collection_id)
+    city, source = resolve_source(city_slug, request.user, collection_id)
     html = wants_html(request)
     query = query_from_params(source, request.GET, ogc=True)
     etag = 'W/"{}"'.format(
@@ -248,8 +246,7 @@ def items(request: HttpRequest, city_slug: str, collection_id: str) -> HttpRespo
 def item(
     request: HttpRequest, city_slug: str, collection_id: str, feature_id: str
 ) -> HttpResponse:
-    city = _city(city_slug)
-    source = source_for(city, request.user, collection_id)
+    city, source = resolve_source(city_slug, request.user, collection_id)
     fid = parse_int(feature_id, "featureId", minimum=1)
     if fid is None:
         raise BadParameter("featureId", "required.")
@@ -328,8 +325,7 @@ def tilematrixset(request: HttpRequest, city_slug: str) -> HttpResponse:
 @require_safe
 @ogc_errors
 def tilesets(request: HttpRequest, city_slug: str, collection_id: str) -> HttpResponse:
-    city = _city(city_slug)
-    source = source_for(city, request.user, collection_id)
+    city, source = resolve_source(city_slug, request.user, collection_id)
     k = {"city_slug": city.slug, "collection_id": source.key}
     href = documents.url(request, "tileset", **k)
     return json_response(
@@ -359,8 +355,7 @@ def tilesets(request: HttpRequest, city_slug: str, collection_id: str) -> HttpRe
 @require_safe
 @ogc_errors
 def tileset(request: HttpRequest, city_slug: str, collection_id: str) -> HttpResponse:
-    city = _city(city_slug)
-    source = source_for(city, request.user, collection_id)
+    city, source = resolve_source(city_slug, request.user, collection_id)
     bbox, _ = source_stats([source], city)[source.key]
     return json_response(documents.tileset(request, city, source, bbox))
 
@@ -396,6 +391,5 @@ def ogc_tile(
     y: str,
     x: str,
 ) -> HttpResponse:
-    city = _city(city_slug)
-    source = source_for(city, request.user, collection_id)
+    city, source = resolve_source(city_slug, request.user, collection_id)
     return tile_response(request, city, source, z, x, y)

@@ -6,11 +6,11 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from layers.engine.registry import source_for
+from layers.engine.registry import resolve_source
 from layers.engine.stats import source_stats
 from layers.engine.tiles import MAX_ZOOM
 from layers.ogc.responses import json_response, ogc_errors
-from layers.ogc.views import _city, tile_response
+from layers.ogc.views import tile_response
 
 
 @require_safe
@@ -18,16 +18,14 @@ from layers.ogc.views import _city, tile_response
 def tile(
     request: HttpRequest, city_slug: str, layer: str, z: str, x: str, y: str
 ) -> HttpResponse:
-    city = _city(city_slug)
-    source = source_for(city, request.user, layer)
+    city, source = resolve_source(city_slug, request.user, layer)
     return tile_response(request, city, source, z, x, y)
 
 
 @require_safe
 @ogc_errors
 def tilejson(request: HttpRequest, city_slug: str, layer: str) -> HttpResponse:
-    city = _city(city_slug)
-    source = source_for(city, request.user, layer)
+    city, source = resolve_source(city_slug, request.user, layer)
     bbox, _ = source_stats([source], city)[source.key]
     path = reverse(
         "tiles:tile",
