@@ -195,6 +195,10 @@ CACHES = {
 # memcached and redis officially (W001). Good enough for an abuse brake; a deployment
 # that needs an exact limit points CACHES at redis/memcached.
 SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
+# Behind a reverse proxy every request comes from the proxy's address: name the header
+# the proxy sets to the client's address (e.g. HTTP_X_REAL_IP), or the whole city shares
+# one limit. Unset: the connecting address (REMOTE_ADDR).
+RATELIMIT_IP_META_KEY = env_str("PETAKOTA_CLIENT_IP_HEADER", "") or None
 
 # --- Imports (importers/) ------------------------------------------------------
 # Largest upload accepted, and the limits that refuse absurd or hostile files.
