@@ -248,6 +248,11 @@ class Report(models.Model):
                 name="report_geog_gist",
             ),
             GistIndex(fields=["public_geom"], name="report_public_geom_gist"),
+            # Metre-distance queries of the public layer (near, nearest) use this cast.
+            GistIndex(
+                Cast("public_geom", models.PointField(geography=True, srid=SRID)),
+                name="report_public_geog_gist",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Max
+from django.db.models import Count, Max
 
 from layers.engine import sources as engine_sources
 from layers.engine.sources import LayerSource
@@ -55,7 +55,11 @@ def report_source(city_id: int) -> LayerSource:
         "'overdue', (t.status IN ('submitted', 'verified', 'assigned', "
         "'in_progress') AND t.due_at < now()))"
     )
-    latest = Report.objects.filter(city_id=city_id).aggregate(v=Max("updated_at"))["v"]
+    # Changes and deletions both move the version (tile cache, ETags).
+    stamp = Report.objects.filter(city_id=city_id).aggregate(
+        latest=Max("updated_at"), rows=Count("id")
+    )
+    latest = stamp["latest"]
     return LayerSource(
         key=KEY,
         title="Laporan warga",
@@ -74,9 +78,12 @@ def report_source(city_id: int) -> LayerSource:
             )
         },
         datetime_sql="t.created_at",
-        version=int(latest.timestamp() * 1000) if latest else 0,
+        version=(int(latest.timestamp() * 1000) if latest else 0) * 1000
+        + stamp["rows"] % 1000,
         **_optional_fields(
             geometry_type="Point",
+            # Matches the report_public_geog_gist index expression.
+            geog_sql=f"t.{_col(Report, 'public_geom')}::geography(Point,4326)",
             tile_properties=("ticket", "category", "status"),
             description="Citizen reports (LAKSA); sensitive ones at a fuzzed place.",
             style={"color": "#c2410c"},
