@@ -42,10 +42,12 @@ if [ ! -x .venv/bin/python ]; then
   echo "==> Creating virtualenv .venv"
   python3 -m venv .venv
 fi
+# Reinstall only when the dependencies (pyproject.toml) changed, compared by content.
 stamp=.venv/.petakota-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "==> Installing Python packages"
   .venv/bin/pip install -q --disable-pip-version-check --upgrade pip
   .venv/bin/pip install -q --disable-pip-version-check -e ".[dev]"
-  touch "$stamp"
+  echo "$want" > "$stamp"
 fi
