@@ -121,25 +121,17 @@ def vector_tile(source: LayerSource, tile: TileId) -> tuple[bytes, bool]:
         row = cursor.fetchone()
     if row is not None:
         return bytes(row[0]), True
-    sql, params = tile_sql(source, tile)
-    # Render and store in one statement: the tile is not sent back to the server as
-    # a parameter, and a cold tile costs one round trip more than the render itself.
-    # The INSERT is a data-modifying CTE, so it runs even though nothing reads it.
+    data = render_tile(source, tile)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH tile AS MATERIALIZED (SELECT ({sql}) AS data), "  # noqa: S608 - table name from _meta, tile SQL built from _meta names, values are params
-            f"stored AS (INSERT INTO {table} (city_id, source_key, z, x, y, version, "
-            "data, created_at) SELECT %s, %s, %s, %s, %s, %s, "
-            "coalesce(tile.data, ''::bytea), now() FROM tile "
+            f"INSERT INTO {table} (city_id, source_key, z, x, y, version, data, "  # noqa: S608 - table name from _meta, values are params
+            "created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, now()) "
             "ON CONFLICT (city_id, source_key, z, x, y) DO UPDATE SET "
             "version = EXCLUDED.version, data = EXCLUDED.data, "
             "created_at = EXCLUDED.created_at WHERE "
-            f"{table}.version <= EXCLUDED.version) "
-            "SELECT data FROM tile",
-            [*params, *key, source.version],
+            f"{table}.version <= EXCLUDED.version",
+            [*key, source.version, data],
         )
-        row = cursor.fetchone()
-    data = bytes(row[0]) if row and row[0] is not None else b""
     return data, False
 
 
