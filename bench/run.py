@@ -45,6 +45,15 @@ class Http:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 
     def get(self, path: str) -> tuple[float, int, int]:
+        try:
+            return self._get(path)
+        except (http.client.RemoteDisconnected, ConnectionError):
+            # The server closed an idle keep-alive connection: reconnect, like a
+            # browser would, and time the request again.
+            self.conn.close()
+            return self._get(path)
+
+    def _get(self, path: str) -> tuple[float, int, int]:
         start = time.perf_counter()
         self.conn.request("GET", path)
         response = self.conn.getresponse()

@@ -31,7 +31,7 @@ echo "==> Generating 1,000,000 points and 100,000 polygons"
 $PY -c "import django,os;os.environ.setdefault('DJANGO_SETTINGS_MODULE','gis_platform.settings');django.setup();from bench.data import generate;generate()"
 
 PORT=$(free_port)
-.venv/bin/gunicorn gis_platform.wsgi -b "127.0.0.1:$PORT" -w 1 --threads 1 \
+.venv/bin/gunicorn gis_platform.wsgi -b "127.0.0.1:$PORT" -w 1 --threads "${BENCH_THREADS:-1}" \
   --timeout 300 --log-level warning &
 GUNICORN_PID=$!
 for _ in $(seq 50); do
