@@ -40,7 +40,9 @@ __all__ = [
 ]
 
 MODES = ("create", "replace", "append", "upsert")
-RESERVED_KEY = "external_id"
+# Our exports write each feature's identity as `external_id`; Shapefile's 10-character
+# field names turn it into `external_i`.
+RESERVED_KEYS = frozenset({"external_id", "external_i"})
 # progress(phase, done, total): phases "reading", "validating", "writing".
 Progress = Callable[[str, int, int], None]
 
@@ -69,7 +71,7 @@ def infer_schema(columns: list[Column]) -> list[dict[str, str]]:
 def _attributes(info: FileInfo) -> list[Column]:
     """The file's columns that become properties: `external_id` (written by our own
     exports) is the feature's identity, usable as the key, never a property."""
-    return [c for c in info.columns if c.name != RESERVED_KEY]
+    return [c for c in info.columns if c.name not in RESERVED_KEYS]
 
 
 def _source_crs(
