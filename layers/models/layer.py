@@ -108,8 +108,14 @@ class Feature(models.Model):
     """One spatial record of a layer. `city` repeats the layer's city so every tenant
     table carries its tenant column (Citus-ready) and every query can filter by it."""
 
-    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
-    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="features")
+    # No single-column indexes on these two: features are always reached through their
+    # layer, and (layer, id) below serves that; each extra index slows bulk imports.
+    city = models.ForeignKey(
+        City, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    layer = models.ForeignKey(
+        Layer, on_delete=models.CASCADE, related_name="features", db_index=False
+    )
     geom = models.GeometryField(_("geometry"), srid=SRID)
     properties = models.JSONField(_("properties"), default=dict, blank=True)
     external_id = models.CharField(
