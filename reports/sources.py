@@ -6,14 +6,12 @@ category, no rejected reports. Table and column names come from `_meta`."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, Max
 
-from layers.engine import sources as engine_sources
-from layers.engine.sources import LayerSource
+from layers.engine.sources import LayerSource, Queryable
 from reports.models import HIDDEN_STATUSES, Category, Report
 
 KEY = "laporan"
@@ -59,7 +57,7 @@ def report_source(city_id: int) -> LayerSource:
     stamp = Report.objects.filter(city_id=city_id).aggregate(
         latest=Max("updated_at"), rows=Count("id")
     )
-    latest = stamp["latest"]
+    latest_ms = int(stamp["latest"].timestamp() * 1000) if stamp["latest"] else 0
     return LayerSource(
         key=KEY,
         title="Laporan warga",
@@ -70,7 +68,7 @@ def report_source(city_id: int) -> LayerSource:
         where=("NOT (t.status = ANY(%s))",),
         params=([str(s) for s in HIDDEN_STATUSES],),
         queryables={
-            name: _queryable(sql, "text")
+            name: Queryable(sql=sql, type="text")
             for name, sql in (
                 ("ticket", "t.ticket"),
                 ("status", "t.status"),
@@ -78,31 +76,14 @@ def report_source(city_id: int) -> LayerSource:
             )
         },
         datetime_sql="t.created_at",
-        version=(int(latest.timestamp() * 1000) if latest else 0) * 1000
-        + stamp["rows"] % 1000,
-        **_optional_fields(
-            geometry_type="Point",
-            # Matches the report_public_geog_gist index expression.
-            geog_sql=f"t.{_col(Report, 'public_geom')}::geography(Point,4326)",
-            tile_properties=("ticket", "category", "status"),
-            description="Citizen reports (LAKSA); sensitive ones at a fuzzed place.",
-            style={"color": "#c2410c"},
-        ),
+        version=latest_ms * 1000 + stamp["rows"] % 1000,
+        geometry_type="Point",
+        # Matches the report_public_geog_gist index expression.
+        geog_sql=f"t.{_col(Report, 'public_geom')}::geography(Point,4326)",
+        tile_properties=("ticket", "category", "status"),
+        description="Citizen reports (LAKSA); sensitive ones at a fuzzed place.",
+        style={"color": "#c2410c"},
     )
-
-
-# The serving engine is growing (typed queryables, tile properties); build what the
-# installed LayerSource knows, so this source works before and after that lands.
-_FIELDS = {f.name for f in dataclasses.fields(LayerSource)}
-
-
-def _queryable(sql: str, kind: str) -> Any:
-    queryable = getattr(engine_sources, "Queryable", None)
-    return queryable(sql=sql, type=kind) if queryable else (sql, kind)
-
-
-def _optional_fields(**values: Any) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if k in _FIELDS}
 
 
 def report_sources(city: Any, user: Any, key: str | None) -> Iterable[LayerSource]:
