@@ -139,6 +139,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    # procrastinate logs "Adding tasks from blueprint" at INFO on every start-up,
+    # which would clutter each management command's output.
+    "loggers": {
+        "procrastinate": {"level": env_str("PROCRASTINATE_LOG_LEVEL", "WARNING")}
+    },
 }
 
 # --- GIS ----------------------------------------------------------------------

@@ -52,7 +52,7 @@ echo "==> PetaKota on http://127.0.0.1:$PORT/kota-tangerang/  (Ctrl-C stops it a
   --access-logfile - --graceful-timeout 5 &
 pids+=($!)
 # Background work (imports) on procrastinate: PostgreSQL is the queue's broker.
-$PY manage.py procrastinate worker &
+PROCRASTINATE_LOG_LEVEL="${PROCRASTINATE_LOG_LEVEL:-INFO}" $PY manage.py procrastinate worker &
 pids+=($!)
 # Stop everything when either process ends (or on Ctrl-C, through the traps above).
 wait -n "${pids[@]}"
