@@ -26,6 +26,7 @@ from importers.formats import Dataset, ReadOptions, open_dataset
 from importers.reader import Column, FileInfo, csv_batches, inspect
 from importers.report import MAX_REPORTED_REJECTS, ImportReport
 from importers.safety import check_feature_count
+from layers import partitions
 from layers.models import Agency, City, Dimension, Layer, Visibility
 from layers.models.layer import GeometryType
 
@@ -329,14 +330,22 @@ def _run(
                 f"{', '.join(map(str, rows))}{', …' if outside > len(rows) else ''})."
             )
         progress("writing", report.read, total)
-        counts = staging.write_features(
-            cursor,
-            city_id=target.city_id,
-            layer_id=target.pk,
-            mappings=mappings,
-            key=key_column,
-            replace=mode == "replace",
-        )
+        write = {
+            "city_id": target.city_id,
+            "layer_id": target.pk,
+            "mappings": mappings,
+            "key": key_column,
+        }
+        # A big load that replaces the whole layer gets a partition of its own,
+        # indexed after the load; other writes go row by row into the shared table.
+        whole_layer = mode == "create" or (mode == "replace" and key_column is None)
+        if whole_layer and staged >= settings.PETAKOTA_IMPORT_PARTITION_ROWS:
+            try:
+                counts = staging.write_partition(cursor, **write)
+            except partitions.PartitionBusy as exc:
+                raise ImportFailed(str(exc)) from exc
+        else:
+            counts = staging.write_features(cursor, **write, replace=mode == "replace")
         report.rejected_count = staging.rejected_count(cursor)
         report.rejected = staging.rejected_rows(cursor, MAX_REPORTED_REJECTS)
         if rejected_csv is not None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from importers.reader import Column
+from layers import partitions
 from layers.models import City, Feature
 from layers.models.city import SRID
 
@@ -296,6 +297,50 @@ class WriteCounts:
     deleted: int = 0
 
 
+_COLUMNS = (
+    "(city_id, layer_id, geom, properties, external_id, created_at, updated_at, "
+    "version)"
+)
+
+
+def _feature_select(
+    city_id: int, layer_id: int, mappings: list[Mapping], key: Column | None
+) -> tuple[str, list[Any]]:
+    """SELECT of the staged rows as `_COLUMNS`, in file order."""
+    props, props_params = properties_sql(mappings)
+    ext = f"s.{key.staging}::text" if key else "NULL"
+    geom = "ST_SetSRID(ST_Force2D(s.geom), %s)"
+    # Staging names generated here; property names and values are parameters.
+    select = (
+        f"SELECT %s, %s, {geom}, {props}, {ext}, now(), now(), 1 "  # noqa: S608
+        f"FROM {STAGE} s ORDER BY s.row_no"
+    )
+    return select, [city_id, layer_id, SRID, *props_params]
+
+
+def write_partition(
+    cursor: Any,
+    *,
+    city_id: int,
+    layer_id: int,
+    mappings: list[Mapping],
+    key: Column | None,
+) -> WriteCounts:
+    """Replace the layer's features with the staged rows through a partition of its
+    own, indexed after the load (see layers/partitions.py)."""
+    select, params = _feature_select(city_id, layer_id, mappings, key)
+    table = partitions.new_table(cursor, layer_id)
+    # Ids come from the feature table's own sequence, so they stay unique across it.
+    cursor.execute(
+        f"INSERT INTO {table} (id, {_COLUMNS[1:]} "  # noqa: S608 - generated names
+        f"SELECT nextval(%s), * FROM ({select}) s",
+        [partitions.id_sequence(cursor), *params],
+    )
+    counts = WriteCounts(inserted=cursor.rowcount)
+    counts.deleted = partitions.attach(cursor, table, layer_id)
+    return counts
+
+
 def write_features(
     cursor: Any,
     *,
@@ -306,20 +351,9 @@ def write_features(
     replace: bool,
 ) -> WriteCounts:
     table = Feature._meta.db_table
-    props, props_params = properties_sql(mappings)
-    ext = f"s.{key.staging}::text" if key else "NULL"
+    select, params = _feature_select(city_id, layer_id, mappings, key)
+    columns = _COLUMNS
     counts = WriteCounts()
-    geom = "ST_SetSRID(ST_Force2D(s.geom), %s)"
-    # Staging names generated here; property names and values are parameters.
-    select = (
-        f"SELECT %s, %s, {geom}, {props}, {ext}, now(), now(), 1 "  # noqa: S608
-        f"FROM {STAGE} s ORDER BY s.row_no"
-    )
-    params = [city_id, layer_id, SRID, *props_params]
-    columns = (
-        "(city_id, layer_id, geom, properties, external_id, created_at, updated_at, "
-        "version)"
-    )
     if replace and key is None:
         cursor.execute(
             f"DELETE FROM {table} WHERE city_id = %s AND layer_id = %s",  # noqa: S608 - table from _meta
@@ -331,7 +365,8 @@ def write_features(
         cursor.execute(f"INSERT INTO {table} {columns} {select}", params)
         counts.inserted = cursor.rowcount
         return counts
-    # xmax = 0 tells an inserted row from an updated one; unchanged rows are skipped.
+    # An inserted row has version 1, an updated one at least 2 (xmax = 0 cannot tell
+    # them apart on a partitioned table); unchanged rows are skipped.
     cursor.execute(
         f"WITH up AS (INSERT INTO {table} AS f {columns} {select} "  # noqa: S608 - see above
         "ON CONFLICT (city_id, layer_id, external_id) "
@@ -340,7 +375,7 @@ def write_features(
         "updated_at = now(), version = f.version + 1 "
         "WHERE NOT ST_OrderingEquals(f.geom, EXCLUDED.geom) "
         "OR f.properties IS DISTINCT FROM EXCLUDED.properties "
-        "RETURNING (xmax = 0) AS inserted) "
+        "RETURNING (f.version = 1) AS inserted) "
         "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
         "FROM up",
         params,
