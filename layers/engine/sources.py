@@ -52,7 +52,7 @@ class LayerSource:
     # Temporal extent of a row: start and end expressions (None: open / no time).
     datetime_sql: str | None = None
     datetime_end_sql: str | None = None
-    # Geography expression matching a functional GiST index, for metre distances.
+    # Geography expression for metre distances (rows are found via the geometry index).
     geog_sql: str | None = None
     # Bumped whenever the data changes: keys tile caches and ETags.
     version: int = 0
@@ -120,7 +120,6 @@ def feature_layer_source(layer: Layer) -> LayerSource:
         tile_properties=tile_properties,
         datetime_sql="t.valid_from",
         datetime_end_sql="t.valid_to",
-        # Same expression as the `feature_geog_gist` index, so the planner uses it.
         geog_sql="t.geom::geography(Geometry,4326)",
         version=layer.data_version,
         updated=layer.data_updated_at or layer.updated_at,

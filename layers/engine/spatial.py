@@ -1,8 +1,8 @@
 """Spatial queries for planning and response, metre-correct and index-backed.
 
-Distances use the source's geography expression (for features the same expression as
-the `feature_geog_gist` functional index), so ST_DWithin and KNN (`<->`) go through
-the index. Results are built in PostGIS as GeoJSON/JSON text.
+Distances are geodesic (the source's geography expression), found through the
+geometry GiST index (see `_distance_sql`). Results are built in PostGIS as
+GeoJSON/JSON text.
 """
 
 from __future__ import annotations
@@ -90,6 +90,24 @@ def polygon_filter(source: LayerSource, wkt: str) -> tuple[str, list[Any]]:
 
 
 POINT = "ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography"
+PLANAR_POINT = "ST_SetSRID(ST_MakePoint(%s, %s), 4326)"
+# Metres per degree, bounded so a box in degrees always holds every point within a
+# distance: a degree of latitude is at least 110,574 m on WGS84, a degree of longitude
+# at least 111,319.49 m x cos(latitude). 1 % more for rounding.
+_LAT_M = 110_574.0 / 1.01
+_LON_M = 111_319.49 / 1.01
+
+
+def _box_sql(radius_sql: str) -> str:
+    """A lon/lat box around the point (x, y as two pairs of parameters) holding every
+    place within `radius_sql` metres of it; the geometry GiST index serves `&&`."""
+    dy = f"({radius_sql}) / {_LAT_M}"
+    # Near the poles a box in longitude would need to wrap: take every longitude.
+    dx = (
+        f"CASE WHEN abs(%s) + {dy} >= 89 THEN 360 ELSE ({radius_sql}) / "
+        f"({_LON_M} * cos(radians(abs(%s) + {dy}))) END"
+    )
+    return f"ST_Expand({PLANAR_POINT}, {dx}, {dy})"
 
 
 def _distance_sql(
@@ -99,29 +117,50 @@ def _distance_sql(
     radius_m: float | None,
     limit: int,
 ) -> tuple[str, list[Any]]:
-    """Features ordered by distance (KNN on the geography index), with distance_m.
+    """Features ordered by geodesic distance, with distance_m.
 
-    The point is repeated as a literal expression (not joined) so that the planner
-    can drive ST_DWithin and `<->` from the index."""
+    Served by the geometry GiST index, no geography index needed: features within
+    the radius are found through a lon/lat box that surely holds them (`_box_sql`)
+    and then measured on the spheroid. For the n nearest without a radius, the n
+    nearest in degrees (KNN on the index) give a radius that surely holds the true n
+    nearest, which are then found the same way. Literal point expressions (not
+    joins) let the planner use the index for `&&` and `<->`."""
     where, params = where_sql(source, query, paging=False)
-    geog = source.geog
-    pt = list(point)
-    dwithin = f"AND ST_DWithin({geog}, {POINT}, %s) " if radius_m is not None else ""
+    geog, geom = source.geog, f"t.{source.geom_column}"
+    x, y = point
+    if radius_m is not None:
+        radius_sql, radius_params = "%s", [radius_m]
+        reach = ""
+    else:
+        # Names from the source (_meta); values are parameters.
+        reach = (
+            "WITH reach AS MATERIALIZED (SELECT "  # noqa: S608
+            f"coalesce(max(ST_Distance({geog}, {POINT})), 0) * 1.000001 + 0.01 AS r "
+            f"FROM (SELECT {geom} FROM {source.table} t WHERE {where} "
+            f"ORDER BY {geom} <-> {PLANAR_POINT} LIMIT %s) t) "
+        )
+        radius_sql, radius_params = "(SELECT r FROM reach)", []
+    reach_params = [x, y, *params, x, y, limit] if reach else []
+    box = _box_sql(radius_sql)
+    # _box_sql's placeholders: the point, then y and the radius inside dx, then dy.
+    r = radius_params
+    box_params = [x, y, y, *r, *r, y, *r, *r]
     sql = (
-        'SELECT \'{"type":"FeatureCollection","features":[\' || '  # noqa: S608 - names from the source (_meta), values are params
+        f"{reach}SELECT "  # noqa: S608 - names from the source (_meta), values are params
+        '\'{"type":"FeatureCollection","features":[\' || '
         "coalesce(string_agg(f, ',' ORDER BY d, id), '') || ']}' FROM ("
         f"SELECT id, d, json_build_object('type', 'Feature', 'id', id, "
         "'geometry', g::json, 'properties', p || jsonb_build_object('distance_m', "
         "round(d::numeric, 1)))::text AS f FROM ("
         f"SELECT t.{source.id_column} AS id, ST_Distance({geog}, {POINT}) AS d, "
-        f"ST_AsGeoJSON(t.{source.geom_column}, {DECIMALS}, 0) AS g, "
+        f"ST_AsGeoJSON({geom}, {DECIMALS}, 0) AS g, "
         f"{source.properties_sql} AS p FROM {source.table} t "
-        f"WHERE {where} {dwithin}ORDER BY {geog} <-> {POINT} LIMIT %s) k) r"
+        f"WHERE {where} AND {geom} && {box} "
+        f"AND ST_DWithin({geog}, {POINT}, {radius_sql}) "
+        f"ORDER BY d, id LIMIT %s) k) r"
     )
-    out = [*pt, *params]
-    if radius_m is not None:
-        out += [*pt, radius_m]
-    return sql, [*out, *pt, limit]
+    out = [*reach_params, x, y, *params, *box_params, x, y, *r, limit]
+    return sql, out
 
 
 def within_distance_sql(

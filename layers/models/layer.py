@@ -1,9 +1,7 @@
 """Published map layers and their features."""
 
 from django.contrib.gis.db import models
-from django.contrib.postgres.indexes import GistIndex
 from django.core.exceptions import ValidationError
-from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from layers.models.city import SRID, Agency, City
@@ -146,11 +144,9 @@ class Feature(models.Model):
         indexes = [
             # Keyset pagination and per-layer scans.
             models.Index(fields=["layer", "id"], name="feature_layer_id"),
-            # Metre-distance queries (ST_DWithin / KNN on geography) use this cast.
-            GistIndex(
-                Cast("geom", models.GeometryField(geography=True, srid=SRID)),
-                name="feature_geog_gist",
-            ),
+            # No geography GiST: metre-distance queries go through the geometry GiST
+            # (layers/engine/spatial.py), and building the geography one took half
+            # of a big import's time.
             # No GIN on properties: filters compile to `->>` expressions, which a
             # jsonb GIN cannot serve, and it cost ~15% of every bulk import.
             models.Index(

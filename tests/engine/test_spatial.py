@@ -109,3 +109,38 @@ def test_bad_spatial_input_is_400(client, tangerang, query):
     response = client.get(f"{API}/{query}")
     assert response.status_code == 400
     assert json.loads(response.content)["code"] == "InvalidParameterValue"
+
+
+def test_nearest_is_geodesic_where_degrees_mislead(client):
+    """At 60° N a degree of longitude is half a degree of latitude in metres: the
+    nearest in degrees (what a geometry index orders by) is not the nearest in
+    metres, and the answer must be the latter."""
+    from django.contrib.gis.geos import LineString
+
+    from tests.factories import FeatureFactory, LayerFactory
+
+    layer = LayerFactory()
+    north = FeatureFactory(layer=layer, geom=Point(10.0, 60.009, srid=4326))
+    east = FeatureFactory(layer=layer, geom=Point(10.012, 60.0, srid=4326))
+    road = FeatureFactory(
+        layer=layer,
+        geom=LineString((9.97, 59.99), (9.97, 60.01), srid=4326),
+    )
+    api = f"/api/{layer.city.slug}/layers/{layer.slug}"
+    doc = body_json(client.get(f"{api}/nearest", {"lon": 10.0, "lat": 60.0, "n": 1}))
+    assert [f["id"] for f in doc["features"]] == [east.pk]
+    doc = body_json(client.get(f"{api}/nearest", {"lon": 10.0, "lat": 60.0, "n": 3}))
+    ranked = [(f["id"], f["properties"]["distance_m"]) for f in doc["features"]]
+    assert [pk for pk, _ in ranked] == [east.pk, north.pk, road.pk]
+    assert ranked[0][1] == pytest.approx(669, abs=3)
+    assert ranked[1][1] == pytest.approx(1002, abs=3)
+    # A radius just over the eastern point's distance holds it and nothing else; the
+    # line (about 1.67 km west) comes in at 1.7 km.
+    near = body_json(
+        client.get(f"{api}/near", {"lon": 10.0, "lat": 60.0, "radius_m": 700})
+    )
+    assert [f["id"] for f in near["features"]] == [east.pk]
+    wider = body_json(
+        client.get(f"{api}/near", {"lon": 10.0, "lat": 60.0, "radius_m": 1700})
+    )
+    assert [f["id"] for f in wider["features"]] == [east.pk, north.pk, road.pk]
