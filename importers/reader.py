@@ -10,6 +10,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,8 @@ class FileInfo:
     geometry_type: str
     columns: list[Column]
     warnings: list[str]
+    # False when `count` is an upper bound (a CSV file's lines, see inspect).
+    count_exact: bool = True
 
 
 def _kind(dtype: pa.DataType) -> tuple[str, str] | None:
@@ -83,16 +86,33 @@ def arrow_stream(dataset: Dataset, **kwargs: Any) -> Iterator[tuple[dict, Any]]:
         raise ImportFailed(f"Cannot read {dataset.path.name}: {exc}") from exc
 
 
-def inspect(dataset: Dataset) -> FileInfo:
-    """Count features, read the CRS and map every attribute to a schema type."""
+def _count_lines(path: Path) -> int:
+    """Records in a CSV file, at most: its lines but the header (a quoted value
+    spanning lines makes it an overestimate)."""
+    lines, last = 0, b"\n"
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 23):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return max(lines + (last != b"\n") - 1, 0)
+
+
+def inspect(dataset: Dataset, *, exact_count: bool = True) -> FileInfo:
+    """Count features, read the CRS and map every attribute to a schema type.
+
+    Counting a CSV file's features means parsing all of it; without `exact_count`
+    its lines are counted instead (the import checks the real number as it reads)."""
+    estimate = not exact_count and dataset.format == "CSV"
     try:
         info = pyogrio.read_info(
             dataset.source,
             layer=dataset.layer,
             encoding=dataset.encoding,
-            force_feature_count=True,
+            force_feature_count=not estimate,
             **dataset.open_options,
         )
+        if estimate:
+            info["features"] = _count_lines(dataset.path)
     except Exception as exc:
         raise ImportFailed(f"Cannot read {dataset.path.name}: {exc}") from exc
     warnings: list[str] = []
@@ -118,6 +138,7 @@ def inspect(dataset: Dataset) -> FileInfo:
         geometry_type=geometry_type.replace(" Z", "").replace(" M", ""),
         columns=columns,
         warnings=warnings,
+        count_exact=not estimate,
     )
 
 
@@ -147,9 +168,14 @@ def _hex_wkb(column: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 
 def csv_batches(
-    dataset: Dataset, columns: list[Column], batch_size: int = BATCH_SIZE
+    dataset: Dataset,
+    columns: list[Column],
+    batch_size: int = BATCH_SIZE,
+    max_rows: int | None = None,
 ) -> Iterator[tuple[int, bytes]]:
-    """Yield (rows in batch, CSV bytes) with columns row_no, geom (hex WKB), c0..cN."""
+    """Yield (rows in batch, CSV bytes) with columns row_no, geom (hex WKB), c0..cN.
+
+    Past `max_rows` features the file is refused (ImportFailed)."""
     offset = 0
     options = pacsv.WriteOptions(include_header=False)
     with arrow_stream(dataset, batch_size=batch_size) as (meta, reader):
@@ -158,6 +184,11 @@ def csv_batches(
             n = batch.num_rows
             if not n:
                 continue
+            if max_rows is not None and offset + n > max_rows:
+                raise ImportFailed(
+                    f"{dataset.path.name} holds more than {max_rows:,} features; at "
+                    f"most {max_rows:,} are accepted."
+                )
             arrays: list[pa.Array] = [
                 pa.array(np.arange(offset + 1, offset + n + 1, dtype=np.int64)),
                 _hex_wkb(batch.column(geometry_name)),

@@ -209,9 +209,10 @@ def import_file(
         report.format = dataset.format
         report.file_layer = dataset.layer
         report.warnings.extend(dataset.warnings)
-        info = inspect(dataset)
+        info = inspect(dataset, exact_count=False)
         report.warnings.extend(info.warnings)
-        check_feature_count(info.count, path.name)
+        if info.count_exact:  # otherwise checked as the file is read
+            check_feature_count(info.count, path.name)
         if info.count == 0:
             raise ImportFailed(f"{path.name} holds no features.")
         source_srid, source_proj = _source_crs(info, dataset, options.srid, report)
@@ -298,9 +299,15 @@ def _run(
         report.read = staging.copy_rows(
             cursor,
             info.columns,
-            csv_batches(dataset, info.columns),
+            csv_batches(
+                dataset,
+                info.columns,
+                max_rows=settings.PETAKOTA_IMPORT_MAX_FEATURES,
+            ),
             lambda done: progress("reading", done, total),
         )
+        if not report.read:
+            raise ImportFailed(f"{dataset.path.name} holds no features.")
         progress("validating", report.read, total)
         if key_column is not None and mode == "replace":
             staging.snapshot_keys(cursor, key_column)

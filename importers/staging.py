@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from psycopg.copy import QueuedLibpqWriter
+
 from importers.reader import Column
 from layers import partitions
 from layers.models import City, Feature
@@ -74,7 +76,13 @@ def copy_rows(
 ) -> int:
     names = ", ".join(["row_no", "geom", *(c.staging for c in columns)])
     total = 0
-    with cursor.cursor.copy(f"COPY {STAGE} ({names}) FROM STDIN (FORMAT csv)") as copy:
+    # A writer thread sends each batch while the next one is read and encoded (GDAL,
+    # Arrow and the socket all release the GIL): reading and loading overlap.
+    raw = cursor.cursor
+    with raw.copy(
+        f"COPY {STAGE} ({names}) FROM STDIN (FORMAT csv)",
+        writer=QueuedLibpqWriter(raw),
+    ) as copy:
         for rows, data in batches:
             copy.write(data)
             total += rows

@@ -94,6 +94,25 @@ def test_feature_count_limit(tmp_path, layer, settings, points):
     settings.PETAKOTA_IMPORT_MAX_FEATURES = 2
     with pytest.raises(ImportFailed, match="at most 2 are accepted"):
         import_file(write(points, tmp_path / "p.geojson"), layer=layer)
+    # A CSV file's features are counted while it is read, and a value spanning lines
+    # (4 lines, 3 records) neither fools nor trips the limit.
+    csv = tmp_path / "p.csv"
+    csv.write_text(
+        'lon,lat,nama\n120.05,-4.95,"Pasar\nBaru"\n120.1,-4.9,b\n120.15,-4.85,c\n'
+    )
+    with pytest.raises(ImportFailed, match="more than 2 features"):
+        import_file(csv, layer=layer)
+    assert not layer.features.exists()
+    settings.PETAKOTA_IMPORT_MAX_FEATURES = 3
+    assert import_file(csv, layer=layer).inserted == 3
+
+
+def test_header_only_csv_holds_no_features(tmp_path, layer):
+    for text in ("lon,lat,nama\n", "lon,lat,nama\n\n\n"):
+        path = tmp_path / "empty.csv"
+        path.write_text(text)
+        with pytest.raises(ImportFailed, match="holds no features"):
+            import_file(path, layer=layer)
 
 
 def test_bad_rows_are_rejected_with_number_and_reason(tmp_path, layer, settings):
