@@ -23,11 +23,12 @@ from pyproj.exceptions import CRSError
 from importers import staging
 from importers.errors import ImportFailed
 from importers.formats import Dataset, ReadOptions, open_dataset
-from importers.reader import Column, FileInfo, csv_batches, inspect
+from importers.reader import Column, FileInfo, csv_batches, inspect, prefetch
 from importers.report import MAX_REPORTED_REJECTS, ImportReport
 from importers.safety import check_feature_count
 from layers import partitions
 from layers.models import Agency, City, Dimension, Layer, Visibility
+from layers.models.city import SRID
 from layers.models.layer import GeometryType
 
 __all__ = [
@@ -294,15 +295,20 @@ def _run(
         target.save(update_fields=["schema", "geometry_type", "updated_at"])
 
     total = info.count
+    points = info.geometry_type.upper() in ("POINT", "MULTIPOINT")
     with connection.cursor() as cursor:
         staging.create_tables(cursor, info.columns)
         report.read = staging.copy_rows(
             cursor,
             info.columns,
-            csv_batches(
-                dataset,
-                info.columns,
-                max_rows=settings.PETAKOTA_IMPORT_MAX_FEATURES,
+            prefetch(
+                csv_batches(
+                    dataset,
+                    info.columns,
+                    max_rows=settings.PETAKOTA_IMPORT_MAX_FEATURES,
+                    # Worth it where validity is costly and the coordinates are final.
+                    check_validity=srid[0] == SRID and not points,
+                )
             ),
             lambda done: progress("reading", done, total),
         )
@@ -320,7 +326,7 @@ def _run(
             staging.reject_bad_keys(cursor, key_column)
         staging.reject_bad_values(cursor, mappings)
         staged_srid = staging.transform(cursor, *srid)
-        report.repaired = staging.repair(cursor)
+        report.repaired = staging.repair(cursor, trust_reader=staged_srid == 0)
         staged, outside, rows, extent = staging.extent_check(
             cursor, target.city_id, staged_srid
         )

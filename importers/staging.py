@@ -11,8 +11,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from psycopg.copy import QueuedLibpqWriter
-
 from importers.reader import Column
 from layers import partitions
 from layers.models import City, Feature
@@ -59,7 +57,8 @@ def create_tables(cursor: Any, columns: list[Column]) -> None:
     cursor.execute(f"DROP TABLE IF EXISTS {STAGE}, {REJECTS}, {KEYS}")
     defs = "".join(f", {c.staging} {c.pg_type}" for c in columns)
     cursor.execute(
-        f"CREATE TEMP TABLE {STAGE} (row_no bigint PRIMARY KEY, geom geometry{defs}) "
+        f"CREATE TEMP TABLE {STAGE} (row_no bigint PRIMARY KEY, geom geometry, "
+        f"valid boolean{defs}) "
         "ON COMMIT DROP"
     )
     cursor.execute(
@@ -74,15 +73,9 @@ def copy_rows(
     batches: Iterable[tuple[int, bytes]],
     on_batch: Callable[[int], None],
 ) -> int:
-    names = ", ".join(["row_no", "geom", *(c.staging for c in columns)])
+    names = ", ".join(["row_no", "geom", "valid", *(c.staging for c in columns)])
     total = 0
-    # A writer thread sends each batch while the next one is read and encoded (GDAL,
-    # Arrow and the socket all release the GIL): reading and loading overlap.
-    raw = cursor.cursor
-    with raw.copy(
-        f"COPY {STAGE} ({names}) FROM STDIN (FORMAT csv)",
-        writer=QueuedLibpqWriter(raw),
-    ) as copy:
+    with cursor.cursor.copy(f"COPY {STAGE} ({names}) FROM STDIN (FORMAT csv)") as copy:
         for rows, data in batches:
             copy.write(data)
             total += rows
@@ -245,10 +238,15 @@ def transform(cursor: Any, source_srid: int | None, source_proj: str | None) -> 
     return SRID
 
 
-def repair(cursor: Any) -> int:
-    """ST_MakeValid every invalid geometry; reject what nothing is left of."""
+def repair(cursor: Any, *, trust_reader: bool) -> int:
+    """ST_MakeValid every invalid geometry; reject what nothing is left of.
+
+    With `trust_reader` (the geometries were not reprojected), rows the reader found
+    valid (`valid`, GEOS's own check) are not checked again."""
+    skip = "valid IS NOT TRUE AND " if trust_reader else ""
     cursor.execute(
-        f"UPDATE {STAGE} SET geom = ST_MakeValid(geom) WHERE NOT ST_IsValid(geom)"  # noqa: S608 - generated names
+        f"UPDATE {STAGE} SET geom = ST_MakeValid(geom) "  # noqa: S608 - generated names
+        f"WHERE {skip}NOT ST_IsValid(geom)"
     )
     repaired = cursor.rowcount
     if repaired:

@@ -26,9 +26,11 @@ PARENT = Feature._meta.db_table
 DEFAULT = f"{PARENT}_default"
 # How long one attempt waits for a table lock, and how many attempts: a swap needs a
 # brief exclusive lock, and a long-running reader (a big export) must not make every
-# other reader queue behind the waiting swap for long.
-LOCK_TIMEOUT_MS = 500
-LOCK_ATTEMPTS = 40
+# other reader queue behind the waiting swap for long. Longer than deadlock_timeout
+# (1 s), after which PostgreSQL cancels an autovacuum holding the lock (it runs on
+# partitions after big loads); with a shorter wait the swap would keep giving up.
+LOCK_TIMEOUT_MS = 2000
+LOCK_ATTEMPTS = 20
 
 _INDEX_HEAD = re.compile(r"^CREATE (UNIQUE )?INDEX \S+ ON ONLY \S+ ")
 

@@ -13,6 +13,9 @@ from layers.models import City, Layer
 
 
 class Command(BaseCommand):
+    # A data command: the project's system checks (URLs, templates, ...) cost a
+    # second of start-up and say nothing about the file; `manage.py check` runs them.
+    requires_system_checks: list[str] = []
     help = "Export a layer as GeoJSON, CSV, GeoPackage, zipped Shapefile or KML."
 
     def add_arguments(self, parser: CommandParser) -> None:

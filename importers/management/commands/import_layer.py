@@ -23,6 +23,9 @@ from layers.models import Agency, City, Dimension, Layer, Visibility
 
 
 class Command(BaseCommand):
+    # A data command: the project's system checks (URLs, templates, ...) cost a
+    # second of start-up and say nothing about the file; `manage.py check` runs them.
+    requires_system_checks: list[str] = []
     help = (
         "Import a GIS file (GeoJSON, Shapefile, GeoPackage, KML, CSV...) into a layer."
     )
