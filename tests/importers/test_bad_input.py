@@ -8,6 +8,7 @@ import os
 import stat
 import zipfile
 
+import geopandas as gpd
 import pytest
 from shapely.geometry import Point, Polygon
 
@@ -229,3 +230,17 @@ def test_unknown_epsg_code_is_refused(tmp_path, layer, points):
             layer=layer,
             options=ReadOptions(srid=999999),
         )
+
+
+def test_invalid_polygons_are_repaired_in_a_projected_file_too(tmp_path, layer):
+    """A file in UTM is reprojected first, then every row is checked in PostGIS."""
+    bowtie = Polygon(
+        [(120.05, -4.95), (120.06, -4.94), (120.06, -4.95), (120.05, -4.94)]
+    )
+    square = Polygon([(120.1, -4.9), (120.11, -4.9), (120.11, -4.89), (120.1, -4.89)])
+    frame = gpd.GeoDataFrame(
+        {"nama": ["dasi", "kotak"]}, geometry=[bowtie, square], crs="EPSG:4326"
+    ).to_crs(32751)
+    report = import_file(write(frame, tmp_path / "utm.gpkg"), layer=layer)
+    assert (report.inserted, report.repaired) == (2, 1)
+    assert all(f.geom.valid for f in Feature.objects.filter(layer=layer))
