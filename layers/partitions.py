@@ -114,19 +114,26 @@ def attach(cursor: Any, table: str, layer_id: int) -> int:
         cursor.execute(statement)
     cursor.execute(f"ANALYZE {table}")
     old = layer_partitions(cursor, layer_id)
+    # Counted and deleted before the exclusive lock, so readers wait only for the
+    # swap itself. (This import holds the layer's row lock: no other import runs.)
+    replaced = 0
+    for name in old:
+        cursor.execute(f"SELECT count(*) FROM {name}")  # noqa: S608 - our name
+        replaced += cursor.fetchone()[0]
+    delete = f"DELETE FROM {DEFAULT} WHERE layer_id = %s"  # noqa: S608 - name from _meta
+    if not old:
+        cursor.execute(delete, [layer_id])
+        replaced = cursor.rowcount
     # Detaching takes the parent; attaching takes the default partition, which is
     # scanned to prove it holds no row of this layer any more.
     _lock(cursor, PARENT if old else DEFAULT)
-    replaced = 0
     if old:
         for name in old:
-            cursor.execute(f"SELECT count(*) FROM {name}")  # noqa: S608 - our name
-            replaced += cursor.fetchone()[0]
             cursor.execute(f"ALTER TABLE {PARENT} DETACH PARTITION {name}")
             cursor.execute(f"DROP TABLE {name}")
     else:
-        cursor.execute(f"DELETE FROM {PARENT} WHERE layer_id = %s", [layer_id])  # noqa: S608 - name from _meta
-        replaced = cursor.rowcount
+        cursor.execute(delete, [layer_id])  # rows other writers added meanwhile
+        replaced += cursor.rowcount
     cursor.execute(
         f"ALTER TABLE {PARENT} ATTACH PARTITION {table} FOR VALUES IN ({int(layer_id)})"
     )

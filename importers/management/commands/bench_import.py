@@ -107,7 +107,6 @@ ALTER TABLE bench_ogr_like DROP COLUMN properties,
   ALTER COLUMN version SET DEFAULT 1,
   ADD FOREIGN KEY (city_id) REFERENCES layers_city DEFERRABLE INITIALLY DEFERRED,
   ADD FOREIGN KEY (layer_id) REFERENCES layers_layer DEFERRABLE INITIALLY DEFERRED;
-CREATE INDEX ON bench_ogr_like USING gin (properties jsonb_path_ops);
 """
 
 
