@@ -62,20 +62,14 @@ class Http:
         return elapsed, response.status, len(data)
 
 
-def raw_timer(dsn: str) -> Callable[..., float]:
-    conn = psycopg.connect(dsn, autocommit=True)
+def raw_timer(dsn: str) -> Callable[[str, list[Any], bool], float]:
+    # The same session settings as the application's connections.
+    options = settings.DATABASES["default"]["OPTIONS"].get("options", "")
+    conn = psycopg.connect(dsn, autocommit=True, options=options)
 
-    def run(
-        sql: str, params: list[Any], named: bool = False, serial: bool = False
-    ) -> float:
+    def run(sql: str, params: list[Any], named: bool = False) -> float:
         start = time.perf_counter()
-        if serial:  # what spatial.run_text(serial=True) sends: SET, query, RESET
-            with conn.cursor() as cur:
-                cur.execute(spatial.SERIAL)
-                cur.execute(sql, params)
-                cur.fetchall()
-                cur.execute(spatial.UNSERIAL)
-        elif named:
+        if named:
             with conn.transaction(), conn.cursor(name="bench") as cur:
                 cur.execute(sql, params)
                 while rows := cur.fetchmany(FETCH_ROWS):
@@ -134,11 +128,10 @@ def main() -> None:
         sql: tuple[str, list[Any]] | None,
         named: bool = False,
         repeat: int = args.repeat,
-        serial: bool = False,
     ) -> None:
         http_.get(path)  # warm
         if sql:
-            raw(sql[0], sql[1], named, serial)
+            raw(sql[0], sql[1], named)
         web, db = [], []
         size = 0
         for _ in range(repeat):
@@ -147,7 +140,7 @@ def main() -> None:
                 raise RuntimeError(f"{path}: HTTP {status}")
             web.append(ms)
             if sql:
-                db.append(raw(sql[0], sql[1], named, serial))
+                db.append(raw(sql[0], sql[1], named))
         rows.append(
             (
                 name,
@@ -240,13 +233,11 @@ def main() -> None:
         "nearest 10",
         f"/api/{CITY}/layers/{points.key}/nearest?lon={lon}&lat={lat}&n=10",
         spatial.nearest_sql(points, near, (lon, lat), 10),
-        serial=True,
     )
     measure(
         "within 500 m",
         f"/api/{CITY}/layers/{points.key}/near?lon={lon}&lat={lat}&radius_m=500",
         spatial.within_distance_sql(points, near, (lon, lat), 500),
-        serial=True,
     )
     measure(
         "count per kecamatan",

@@ -7,6 +7,7 @@ batch becomes CSV bytes written straight into PostgreSQL's COPY.
 from __future__ import annotations
 
 import io
+import json
 import queue
 import threading
 from collections.abc import Iterable, Iterator
@@ -49,6 +50,8 @@ class FileInfo:
     warnings: list[str]
     # False when `count` is an upper bound (a CSV file's lines, see inspect).
     count_exact: bool = True
+    # The file declares one 2D geometry type (no Z or M, not "Unknown").
+    flat: bool = False
 
 
 def _kind(dtype: pa.DataType) -> tuple[str, str] | None:
@@ -143,6 +146,7 @@ def inspect(dataset: Dataset, *, exact_count: bool = True) -> FileInfo:
         columns=columns,
         warnings=warnings,
         count_exact=not estimate,
+        flat=geometry_type in _FLAT_TYPES,
     )
 
 
@@ -187,18 +191,72 @@ def _known_valid(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pa.array(np.where(valid, True, None), type=pa.bool_())
 
 
+# Types whose JSON text the reader writes exactly as jsonb_build_object would store
+# them (see staging.write_features); dates and times take the staging path.
+JSON_KINDS = frozenset({"text", "integer", "number", "boolean"})
+_FLAT_TYPES = frozenset(
+    {"Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon"}
+)
+
+
+def _json_values(array: pa.Array | pa.ChunkedArray, kind: str) -> pa.Array:
+    """Each value as JSON text (`null` when missing), equal once parsed to what
+    PostgreSQL's jsonb_build_object makes of the same value."""
+    if kind == "text":
+        if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+            array = pc.cast(array, pa.string())
+        text = pc.replace_substring(array, "\\", "\\\\")
+        text = pc.replace_substring(text, '"', '\\"')
+        if pc.any(pc.match_substring_regex(text, r"[\x00-\x1f]")).as_py():
+            for code in range(32):
+                text = pc.replace_substring(text, chr(code), f"\\u{code:04x}")
+        out = pc.binary_join_element_wise('"', text, '"', "")
+    elif kind == "boolean":
+        out = pc.if_else(array, "true", "false")
+    elif kind == "integer":
+        out = pc.cast(array, pa.string())
+    else:
+        numbers = pc.cast(array, pa.float64())
+        out = pc.cast(numbers, pa.string())  # shortest round-trip digits, as PG's
+        # Not JSON numbers: to_jsonb stores them as strings.
+        for special, text in (
+            (pc.is_nan(numbers), '"NaN"'),
+            (pc.equal(numbers, float("inf")), '"Infinity"'),
+            (pc.equal(numbers, float("-inf")), '"-Infinity"'),
+        ):
+            out = pc.if_else(special, text, out)
+    return pc.fill_null(out, "null")
+
+
+def properties_json(
+    batch: pa.RecordBatch, properties: list[tuple[Column, str]]
+) -> pa.Array:
+    """The `properties` object of every row as JSON text: (file column, key) pairs."""
+    if not properties:
+        return pa.array(["{}"] * batch.num_rows, type=pa.string())
+    parts: list[Any] = []
+    for i, (column, key) in enumerate(properties):
+        parts.append(("{" if i == 0 else ",") + json.dumps(key) + ":")
+        parts.append(_json_values(batch.column(column.name), column.kind))
+    parts.append("}")
+    return pc.binary_join_element_wise(*parts, "")
+
+
 def csv_batches(
     dataset: Dataset,
     columns: list[Column],
     batch_size: int = BATCH_SIZE,
     max_rows: int | None = None,
     check_validity: bool = True,
+    properties: list[tuple[Column, str]] | None = None,
 ) -> Iterator[tuple[int, bytes]]:
     """Yield (rows in batch, CSV bytes) with columns row_no, geom (hex WKB), valid
     (see _known_valid), c0..cN.
 
     Past `max_rows` features the file is refused (ImportFailed). Without
-    `check_validity`, `valid` is left NULL (the database checks every row)."""
+    `check_validity`, `valid` is left NULL (the database checks every row). With
+    `properties`, the attribute columns are replaced by one JSON `properties`
+    column (see properties_json)."""
     offset = 0
     options = pacsv.WriteOptions(include_header=False)
     with arrow_stream(dataset, batch_size=batch_size) as (meta, reader):
@@ -218,6 +276,12 @@ def csv_batches(
                 _hex_wkb(wkb),
                 _known_valid(wkb) if check_validity else pa.nulls(n, pa.bool_()),
             ]
+            if properties is not None:
+                arrays.append(properties_json(batch, properties))
+                names = ["row_no", "geom", "valid", "properties"]
+                columns = []
+            else:
+                names = ["row_no", "geom", "valid", *(c.staging for c in columns)]
             for col in columns:
                 array = batch.column(col.name)
                 if col.pg_type == "text" and not (
@@ -226,7 +290,6 @@ def csv_batches(
                 ):
                     array = pc.cast(array, pa.string())
                 arrays.append(array)
-            names = ["row_no", "geom", "valid", *(c.staging for c in columns)]
             buffer = io.BytesIO()
             pacsv.write_csv(pa.Table.from_arrays(arrays, names=names), buffer, options)
             offset += n

@@ -23,7 +23,14 @@ from pyproj.exceptions import CRSError
 from importers import staging
 from importers.errors import ImportFailed
 from importers.formats import Dataset, ReadOptions, open_dataset
-from importers.reader import Column, FileInfo, csv_batches, inspect, prefetch
+from importers.reader import (
+    JSON_KINDS,
+    Column,
+    FileInfo,
+    csv_batches,
+    inspect,
+    prefetch,
+)
 from importers.report import MAX_REPORTED_REJECTS, ImportReport
 from importers.safety import check_feature_count
 from layers import partitions
@@ -296,8 +303,31 @@ def _run(
 
     total = info.count
     points = info.geometry_type.upper() in ("POINT", "MULTIPOINT")
+    in_4326 = srid[0] == SRID
+    # A big load that replaces the whole layer gets a partition of its own, indexed
+    # after the load; other writes go row by row into the shared table. When the file
+    # is already what the layer stores (EPSG:4326, 2D, attributes of the layer's own
+    # types), COPY fills that partition directly: no staging table, no second write.
+    whole_layer = mode == "create" or (mode == "replace" and key_column is None)
+    big = settings.PETAKOTA_IMPORT_PARTITION_ROWS
+    direct = (
+        whole_layer
+        and key_column is None
+        and info.count >= big
+        and in_4326
+        and info.flat
+        and all(m.kind == m.column.kind and m.kind in JSON_KINDS for m in mappings)
+    )
     with connection.cursor() as cursor:
-        staging.create_tables(cursor, info.columns)
+        if direct:
+            table = staging.create_load_table(
+                cursor, city_id=target.city_id, layer_id=target.pk
+            )
+            properties = [(m.column, m.target) for m in mappings]
+            names = staging.LOAD_COLUMNS
+        else:
+            staging.create_tables(cursor, info.columns)
+            table, properties, names = staging.STAGE, None, None
         report.read = staging.copy_rows(
             cursor,
             info.columns,
@@ -307,10 +337,14 @@ def _run(
                     info.columns,
                     max_rows=settings.PETAKOTA_IMPORT_MAX_FEATURES,
                     # Worth it where validity is costly and the coordinates are final.
-                    check_validity=srid[0] == SRID and not points,
+                    check_validity=in_4326 and not points,
+                    properties=properties,
                 )
             ),
             lambda done: progress("reading", done, total),
+            table=table,
+            names=names,
+            analyze=not direct,
         )
         if not report.read:
             raise ImportFailed(f"{dataset.path.name} holds no features.")
@@ -321,14 +355,18 @@ def _run(
             cursor,
             settings.PETAKOTA_IMPORT_MAX_VERTICES,
             _allowed_types(target.geometry_type),
+            table=table,
         )
         if key_column is not None:
             staging.reject_bad_keys(cursor, key_column)
-        staging.reject_bad_values(cursor, mappings)
-        staged_srid = staging.transform(cursor, *srid)
-        report.repaired = staging.repair(cursor, trust_reader=staged_srid == 0)
+        if not direct:
+            staging.reject_bad_values(cursor, mappings)
+        # Staged WKB carries no SRID (0) until reprojected; the load table's column
+        # gives every geometry 4326.
+        staged_srid = SRID if direct else staging.transform(cursor, *srid)
+        report.repaired = staging.repair(cursor, trust_reader=in_4326, table=table)
         staged, outside, rows, extent = staging.extent_check(
-            cursor, target.city_id, staged_srid
+            cursor, target.city_id, staged_srid, table=table
         )
         if staged and outside == staged:
             raise ImportFailed(
@@ -349,16 +387,17 @@ def _run(
             "mappings": mappings,
             "key": key_column,
         }
-        # A big load that replaces the whole layer gets a partition of its own,
-        # indexed after the load; other writes go row by row into the shared table.
-        whole_layer = mode == "create" or (mode == "replace" and key_column is None)
-        if whole_layer and staged >= settings.PETAKOTA_IMPORT_PARTITION_ROWS:
-            try:
+        try:
+            if direct:
+                counts = staging.finish_load_table(cursor, table, target.pk, staged)
+            elif whole_layer and staged >= big:
                 counts = staging.write_partition(cursor, **write)
-            except partitions.PartitionBusy as exc:
-                raise ImportFailed(str(exc)) from exc
-        else:
-            counts = staging.write_features(cursor, **write, replace=mode == "replace")
+            else:
+                counts = staging.write_features(
+                    cursor, **write, replace=mode == "replace"
+                )
+        except partitions.PartitionBusy as exc:
+            raise ImportFailed(str(exc)) from exc
         report.rejected_count = staging.rejected_count(cursor)
         report.rejected = staging.rejected_rows(cursor, MAX_REPORTED_REJECTS)
         if rejected_csv is not None:

@@ -72,15 +72,20 @@ def copy_rows(
     columns: list[Column],
     batches: Iterable[tuple[int, bytes]],
     on_batch: Callable[[int], None],
+    table: str = STAGE,
+    names: list[str] | None = None,
+    analyze: bool = True,
 ) -> int:
-    names = ", ".join(["row_no", "geom", "valid", *(c.staging for c in columns)])
+    names = names or ["row_no", "geom", "valid", *(c.staging for c in columns)]
     total = 0
-    with cursor.cursor.copy(f"COPY {STAGE} ({names}) FROM STDIN (FORMAT csv)") as copy:
+    copy_sql = f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT csv)"
+    with cursor.cursor.copy(copy_sql) as copy:
         for rows, data in batches:
             copy.write(data)
             total += rows
             on_batch(total)
-    cursor.execute(f"ANALYZE {STAGE}")
+    if analyze:
+        cursor.execute(f"ANALYZE {table}")
     return total
 
 
@@ -99,17 +104,18 @@ def _reject(
     reason: str,
     params: list[Any] | None = None,
     reason_params: list[Any] | None = None,
+    table: str = STAGE,
 ) -> None:
     """Copy rows matching `condition` into the rejects table, with `reason`."""
     cursor.execute(
         f"INSERT INTO {REJECTS} (row_no, reason) "  # noqa: S608 - generated names
-        f"SELECT row_no, {reason} FROM {STAGE} WHERE {condition}",
+        f"SELECT row_no, {reason} FROM {table} WHERE {condition}",
         [*(reason_params or []), *(params or [])],
     )
 
 
 def reject_bad_geometries(
-    cursor: Any, max_vertices: int, geometry_types: list[str]
+    cursor: Any, max_vertices: int, geometry_types: list[str], table: str = STAGE
 ) -> None:
     """One pass over the staging table: each bad row gets its first problem."""
     type_check, params = "", [max_vertices, max_vertices]
@@ -126,11 +132,11 @@ def reject_bad_geometries(
         "WHEN ST_IsEmpty(geom) THEN 'empty geometry' "
         "WHEN ST_NPoints(geom) > %s THEN 'too many vertices: ' || ST_NPoints(geom) "
         "|| ' (at most ' || %s || ' are accepted)' "
-        f"{type_check} END AS reason FROM {STAGE}) checked WHERE reason IS NOT NULL",
+        f"{type_check} END AS reason FROM {table}) checked WHERE reason IS NOT NULL",
         params,
     )
     if cursor.rowcount:
-        _drop_rejected(cursor)
+        _drop_rejected(cursor, table)
 
 
 def reject_bad_keys(cursor: Any, key: Column) -> None:
@@ -214,9 +220,9 @@ def reject_bad_values(cursor: Any, mappings: list[Mapping]) -> None:
         _drop_rejected(cursor)
 
 
-def _drop_rejected(cursor: Any) -> None:
+def _drop_rejected(cursor: Any, table: str = STAGE) -> None:
     cursor.execute(
-        f"DELETE FROM {STAGE} s USING {REJECTS} r WHERE s.row_no = r.row_no"  # noqa: S608 - generated names
+        f"DELETE FROM {table} s USING {REJECTS} r WHERE s.row_no = r.row_no"  # noqa: S608 - generated names
     )
 
 
@@ -238,27 +244,30 @@ def transform(cursor: Any, source_srid: int | None, source_proj: str | None) -> 
     return SRID
 
 
-def repair(cursor: Any, *, trust_reader: bool) -> int:
+def repair(cursor: Any, *, trust_reader: bool, table: str = STAGE) -> int:
     """ST_MakeValid every invalid geometry; reject what nothing is left of.
 
     With `trust_reader` (the geometries were not reprojected), rows the reader found
     valid (`valid`, GEOS's own check) are not checked again."""
     skip = "valid IS NOT TRUE AND " if trust_reader else ""
     cursor.execute(
-        f"UPDATE {STAGE} SET geom = ST_MakeValid(geom) "  # noqa: S608 - generated names
+        f"UPDATE {table} SET geom = ST_MakeValid(geom) "  # noqa: S608 - generated names
         f"WHERE {skip}NOT ST_IsValid(geom)"
     )
     repaired = cursor.rowcount
     if repaired:
         _reject(
-            cursor, "ST_IsEmpty(geom)", "'invalid geometry that cannot be repaired'"
+            cursor,
+            "ST_IsEmpty(geom)",
+            "'invalid geometry that cannot be repaired'",
+            table=table,
         )
-        _drop_rejected(cursor)
+        _drop_rejected(cursor, table)
     return repaired
 
 
 def extent_check(
-    cursor: Any, city_id: int, staged_srid: int
+    cursor: Any, city_id: int, staged_srid: int, table: str = STAGE
 ) -> tuple[int, int, list[int], Any]:
     """(rows, rows outside the city's extent, first such rows, data extent).
 
@@ -274,7 +283,7 @@ def extent_check(
         f"FROM {City._meta.db_table} WHERE id = %s) "
         f"SELECT count(*), count(*) FILTER (WHERE {outside}), "
         f"(array_agg(s.row_no ORDER BY s.row_no) FILTER (WHERE {outside}))[1:10], "
-        f"ST_AsText(ST_Extent(s.geom)) FROM {STAGE} s, c"
+        f"ST_AsText(ST_Extent(s.geom)) FROM {table} s, c"
     )
     cursor.execute(sql, [EXTENT_MARGIN_DEG, staged_srid, city_id])
     total, outside, rows, extent = cursor.fetchone()
@@ -343,6 +352,54 @@ def write_partition(
         [partitions.id_sequence(cursor), *params],
     )
     counts = WriteCounts(inserted=cursor.rowcount)
+    counts.deleted = partitions.attach(cursor, table, layer_id)
+    return counts
+
+
+def create_load_table(cursor: Any, *, city_id: int, layer_id: int) -> str:
+    """A new partition for the layer that COPY fills straight from the file
+    (row_no, geom, valid, properties as JSON): the other columns take defaults, and
+    row_no and valid are dropped once the checks are done (see finish_load_table).
+    No second write of every row, as a staging table would need."""
+    cursor.execute(f"DROP TABLE IF EXISTS {REJECTS}")
+    cursor.execute(
+        f"CREATE TEMP TABLE {REJECTS} (row_no bigint, reason text, key text) "
+        "ON COMMIT DROP"
+    )
+    table = partitions.new_table(cursor, layer_id)
+    sequence = partitions.id_sequence(cursor)
+    # DDL takes no parameters: integers from the database and a quoted literal.
+    cursor.execute(
+        f"ALTER TABLE {table} ADD COLUMN row_no bigint, ADD COLUMN valid boolean, "
+        "ALTER COLUMN geom DROP NOT NULL, "
+        f"ALTER COLUMN id SET DEFAULT nextval({_literal(cursor, sequence)}), "
+        f"ALTER COLUMN city_id SET DEFAULT {int(city_id)}, "
+        f"ALTER COLUMN layer_id SET DEFAULT {int(layer_id)}, "
+        "ALTER COLUMN created_at SET DEFAULT now(), "
+        "ALTER COLUMN updated_at SET DEFAULT now(), ALTER COLUMN version SET DEFAULT 1"
+    )
+    return table
+
+
+LOAD_COLUMNS = ["row_no", "geom", "valid", "properties"]
+
+
+def _literal(cursor: Any, value: str) -> str:
+    cursor.execute("SELECT quote_literal(%s)", [value])
+    return str(cursor.fetchone()[0])
+
+
+def finish_load_table(cursor: Any, table: str, layer_id: int, rows: int) -> WriteCounts:
+    """Give the checked load table the exact shape of a feature partition and swap it
+    in for the layer's features (partitions.attach)."""
+    cursor.execute(
+        f"ALTER TABLE {table} DROP COLUMN row_no, DROP COLUMN valid, "
+        "ALTER COLUMN geom SET NOT NULL, ALTER COLUMN id DROP DEFAULT, "
+        "ALTER COLUMN city_id DROP DEFAULT, ALTER COLUMN layer_id DROP DEFAULT, "
+        "ALTER COLUMN created_at DROP DEFAULT, ALTER COLUMN updated_at DROP DEFAULT, "
+        "ALTER COLUMN version DROP DEFAULT"
+    )
+    counts = WriteCounts(inserted=rows)
     counts.deleted = partitions.attach(cursor, table, layer_id)
     return counts
 

@@ -50,10 +50,7 @@ class WithinDistanceApi(SourceApi):
         radius = spatial.parse_radius(request.GET.get("radius_m"))
         query = query_from_params(source, _filters_only(request))
         return _text(
-            spatial.run_text(
-                *spatial.within_distance_sql(source, query, point, radius),
-                serial=True,
-            )
+            spatial.run_text(*spatial.within_distance_sql(source, query, point, radius))
         )
 
 
@@ -65,9 +62,7 @@ class NearestApi(SourceApi):
         n = parse_int(request.GET.get("n"), "n", minimum=1, maximum=spatial.MAX_NEAREST)
         query = query_from_params(source, _filters_only(request))
         return _text(
-            spatial.run_text(
-                *spatial.nearest_sql(source, query, point, n or 5), serial=True
-            )
+            spatial.run_text(*spatial.nearest_sql(source, query, point, n or 5))
         )
 
 

@@ -212,25 +212,7 @@ def counts_sql(
     return sql, [*params, source.city_id, level]
 
 
-# Distance queries read a handful of index pages; a parallel plan (which the planner
-# picks for an unknown or wide box) starts workers whose PostGIS and PROJ caches are
-# cold, about 20 ms each: more than the query itself.
-SERIAL = "SET max_parallel_workers_per_gather = 0"
-UNSERIAL = "RESET max_parallel_workers_per_gather"
-
-
-def run_text(sql: str, params: list[Any], *, serial: bool = False) -> str:
+def run_text(sql: str, params: list[Any]) -> str:
     with connection.cursor() as cursor:
-        if not serial:
-            cursor.execute(sql, params)
-            return cursor.fetchone()[0]
-        if connection.in_atomic_block:  # undone with the transaction
-            cursor.execute(SERIAL.replace("SET ", "SET LOCAL ", 1))
-            cursor.execute(sql, params)
-            return cursor.fetchone()[0]
-        cursor.execute(SERIAL)
-        try:
-            cursor.execute(sql, params)
-            return cursor.fetchone()[0]
-        finally:
-            cursor.execute(UNSERIAL)
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]

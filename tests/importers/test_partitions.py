@@ -3,6 +3,8 @@ layer's own, indexed after the load, and swap it in inside the import's transact
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.db import connection
 
@@ -186,3 +188,118 @@ def test_deleting_the_layer_drops_its_partition(tmp_path, layer, points):
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s)", [own])
         assert cursor.fetchone()[0] is None
+
+
+def _properties(layer: Layer) -> list[dict]:
+    return list(
+        Feature.objects.filter(layer=layer)
+        .order_by("id")
+        .values_list("properties", flat=True)
+    )
+
+
+def test_direct_load_stores_what_the_staging_path_stores(
+    tmp_path, settings, city, agency
+):
+    """Whole-layer imports of a 2D EPSG:4326 file COPY JSON properties built by the
+    reader straight into the new partition; every awkward value must come out as
+    jsonb_build_object makes it on the staging path."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    frame = gpd.GeoDataFrame(
+        {
+            "teks": [
+                'kutip "ganda"',
+                "garis\\miring",
+                "baris\nbaru\ttab\x01",
+                "ü—中",
+                None,
+            ],
+            "bilangan": [0.1, float("nan"), float("inf"), -0.0, 1.5e-7],
+            "besar": [1e20, -float("inf"), None, 123456789.123456789, 5.0],
+            "bulat": [2**62, -1, 0, None, 7],
+            "benar": [True, False, None, True, False],
+            "aktif": [True, False, True, True, False],
+            "jumlah": [2**62, -1, 0, 3, 7],
+        },
+        geometry=[Point(120.05 + i / 100, -4.95) for i in range(5)],
+        crs="EPSG:4326",
+    )
+    path = write(frame, tmp_path / "aneh.gpkg")
+    settings.PETAKOTA_IMPORT_PARTITION_ROWS = 10**9  # staging path
+    import_file(
+        path,
+        new_layer=NewLayer(city=city, slug="lewat-staging", title="a"),
+        mode="create",
+    )
+    settings.PETAKOTA_IMPORT_PARTITION_ROWS = 1  # direct path
+    import_file(
+        path, new_layer=NewLayer(city=city, slug="langsung", title="b"), mode="create"
+    )
+    staged = Layer.objects.get(city=city, slug="lewat-staging")
+    direct = Layer.objects.get(city=city, slug="langsung")
+    assert _own(staged) == []
+    assert len(_own(direct)) == 1
+    assert _properties(direct) == _properties(staged)
+    got = _properties(direct)
+    # (A GeoPackage stores NaN as NULL; infinities are kept, as strings in jsonb.)
+    assert (got[2]["bilangan"], got[1]["besar"]) == ("Infinity", "-Infinity")
+    assert got[2]["teks"] == "baris\nbaru\ttab\x01"
+    assert (got[0]["aktif"], got[0]["jumlah"]) == (True, 2**62)
+
+
+def test_direct_load_rejects_and_repairs_rows(tmp_path, city):
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [120.05, -4.95],
+                [120.06, -4.94],
+                [120.06, -4.95],
+                [120.05, -4.94],
+                [120.05, -4.95],
+            ]
+        ],
+    }
+    square = {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [120.1, -4.9],
+                [120.11, -4.9],
+                [120.11, -4.89],
+                [120.1, -4.89],
+                [120.1, -4.9],
+            ]
+        ],
+    }
+    features = [
+        {"type": "Feature", "properties": {"nama": "kotak"}, "geometry": square},
+        {"type": "Feature", "properties": {"nama": "tanpa"}, "geometry": None},
+        {"type": "Feature", "properties": {"nama": "dasi"}, "geometry": bowtie},
+    ]
+    path = tmp_path / "blok.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    report = import_file(
+        path, new_layer=NewLayer(city=city, slug="blok", title="Blok"), mode="create"
+    )
+    layer = Layer.objects.get(city=city, slug="blok")
+    assert len(_own(layer)) == 1
+    assert (report.inserted, report.repaired, report.rejected_count) == (2, 1, 1)
+    assert report.rejected == [(2, "missing geometry")]
+    assert all(f.geom.valid for f in Feature.objects.filter(layer=layer))
+    # The partition has the parent's exact columns once the load columns are gone.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = %s::regclass "
+            "AND attnum > 0 AND NOT attisdropped",
+            [_own(layer)[0]],
+        )
+        own_columns = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = %s::regclass "
+            "AND attnum > 0 AND NOT attisdropped",
+            [partitions.PARENT],
+        )
+        assert own_columns == cursor.fetchone()[0]
