@@ -27,7 +27,7 @@ from pyogrio.raw import open_arrow
 from importers.errors import ImportFailed
 from importers.formats import Dataset
 
-BATCH_SIZE = 65536
+BATCH_SIZE = 32768
 T = TypeVar("T")
 
 
@@ -299,7 +299,7 @@ def csv_batches(
 _DONE = object()
 
 
-def prefetch(items: Iterable[T], depth: int = 2) -> Iterator[T]:
+def prefetch(items: Iterable[T], depth: int = 1) -> Iterator[T]:
     """Iterate `items` in a thread, at most `depth` ahead of the consumer.
 
     The next batches are read and encoded (GDAL and Arrow release the GIL) while the
