@@ -92,13 +92,15 @@ def _index_statements(cursor: Any, table: str) -> list[str]:
     return statements
 
 
-def _lock(cursor: Any, table: str) -> None:
-    """ACCESS EXCLUSIVE on `table`, waiting in short attempts (see LOCK_TIMEOUT_MS)."""
+def _lock(cursor: Any, *tables: str) -> None:
+    """ACCESS EXCLUSIVE on `tables` (ONLY: an autovacuum on another layer's
+    partition must not hold the swap up), in short attempts (LOCK_TIMEOUT_MS)."""
+    names = ", ".join(f"ONLY {t}" for t in tables)
     for attempt in range(LOCK_ATTEMPTS):
         try:
             with transaction.atomic():
                 cursor.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
-                cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+                cursor.execute(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
             cursor.execute("SET LOCAL lock_timeout = 0")
             return
         except OperationalError as exc:
@@ -127,9 +129,9 @@ def attach(cursor: Any, table: str, layer_id: int) -> int:
     if not old:
         cursor.execute(delete, [layer_id])
         replaced = cursor.rowcount
-    # Detaching takes the parent; attaching takes the default partition, which is
-    # scanned to prove it holds no row of this layer any more.
-    _lock(cursor, PARENT if old else DEFAULT)
+    # Detaching takes the parent, the partition and the default partition; attaching
+    # takes the default partition, scanned to prove it holds no row of this layer.
+    _lock(cursor, *([PARENT, *old] if old else []), DEFAULT)
     if old:
         for name in old:
             cursor.execute(f"ALTER TABLE {PARENT} DETACH PARTITION {name}")
@@ -154,7 +156,7 @@ def drop_layer_partitions(cursor: Any, layer_id: int) -> None:
     old = layer_partitions(cursor, layer_id)
     if not old:
         return
-    _lock(cursor, PARENT)
+    _lock(cursor, PARENT, *old, DEFAULT)
     for name in old:
         cursor.execute(f"ALTER TABLE {PARENT} DETACH PARTITION {name}")
         cursor.execute(f"DROP TABLE {name}")
