@@ -1,5 +1,7 @@
 """Set-based validation and loading: COPY into a temporary staging table, check and
-transform every row in SQL, then write the layer's features in one statement.
+transform every row in SQL, then write the layer's features in one statement. A
+whole-layer load of a file already in the layer's form skips the staging table: COPY
+fills the layer's new partition (create_load_table), the same checks run there.
 
 Staging column names are generated here (`c0`, `c1`, ...) and the feature table comes
 from `_meta`; file column names and values only ever travel as bound parameters.
@@ -61,6 +63,10 @@ def create_tables(cursor: Any, columns: list[Column]) -> None:
         f"valid boolean{defs}) "
         "ON COMMIT DROP"
     )
+    _create_rejects(cursor)
+
+
+def _create_rejects(cursor: Any) -> None:
     cursor.execute(
         f"CREATE TEMP TABLE {REJECTS} (row_no bigint, reason text, key text) "
         "ON COMMIT DROP"
@@ -356,16 +362,17 @@ def write_partition(
     return counts
 
 
+# What COPY writes into a load table; the other columns take defaults.
+LOAD_COLUMNS = ["row_no", "geom", "valid", "properties"]
+
+
 def create_load_table(cursor: Any, *, city_id: int, layer_id: int) -> str:
     """A new partition for the layer that COPY fills straight from the file
     (row_no, geom, valid, properties as JSON): the other columns take defaults, and
     row_no and valid are dropped once the checks are done (see finish_load_table).
     No second write of every row, as a staging table would need."""
     cursor.execute(f"DROP TABLE IF EXISTS {REJECTS}")
-    cursor.execute(
-        f"CREATE TEMP TABLE {REJECTS} (row_no bigint, reason text, key text) "
-        "ON COMMIT DROP"
-    )
+    _create_rejects(cursor)
     table = partitions.new_table(cursor, layer_id)
     sequence = partitions.id_sequence(cursor)
     # DDL takes no parameters: integers from the database and a quoted literal.
@@ -379,9 +386,6 @@ def create_load_table(cursor: Any, *, city_id: int, layer_id: int) -> str:
         "ALTER COLUMN updated_at SET DEFAULT now(), ALTER COLUMN version SET DEFAULT 1"
     )
     return table
-
-
-LOAD_COLUMNS = ["row_no", "geom", "valid", "properties"]
 
 
 def _literal(cursor: Any, value: str) -> str:

@@ -11,7 +11,12 @@ wants the partition key in every unique index; `id` still comes from one sequenc
 so it stays unique across the table, which is what the ORM relies on.
 """
 
+from importlib import import_module
+
 from django.db import migrations
+
+# The data-version triggers of migration 0002, recreated on the new table.
+TRIGGERS = import_module("layers.migrations.0002_feature_data_version_trigger").TRIGGERS
 
 FORWARD = """
 ALTER TABLE layers_feature RENAME TO layers_feature_old;
@@ -70,19 +75,10 @@ ALTER TABLE layers_feature
   ADD CONSTRAINT layers_feature_layer_id_cbd2a8db_fk_layers_layer_id
     FOREIGN KEY (layer_id) REFERENCES layers_layer(id) DEFERRABLE INITIALLY DEFERRED;
 
-CREATE TRIGGER layers_feature_bump_ins AFTER INSERT ON layers_feature
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
-  EXECUTE FUNCTION layers_bump_data_version();
-CREATE TRIGGER layers_feature_bump_upd AFTER UPDATE ON layers_feature
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
-  EXECUTE FUNCTION layers_bump_data_version();
-CREATE TRIGGER layers_feature_bump_del AFTER DELETE ON layers_feature
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
-  EXECUTE FUNCTION layers_bump_data_version();
 """
 
 
 class Migration(migrations.Migration):
     dependencies = [("layers", "0005_drop_redundant_feature_fk_indexes")]
     # Backwards, the partitioned table serves the older code unchanged.
-    operations = [migrations.RunSQL(FORWARD, migrations.RunSQL.noop)]
+    operations = [migrations.RunSQL(FORWARD + TRIGGERS, migrations.RunSQL.noop)]
