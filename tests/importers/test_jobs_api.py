@@ -26,12 +26,13 @@ from tests.factories import (
 from tests.importers.conftest import write
 
 
-def run_worker() -> subprocess.CompletedProcess:
+def run_worker(**extra_env: str) -> subprocess.CompletedProcess:
     """A real worker process on the test database; exits when the queue is empty."""
     db = connection.settings_dict
     env = {
         **os.environ,
         "DATABASE_URL": f"postgis://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        **extra_env,
     }
     return subprocess.run(
         [
@@ -183,3 +184,25 @@ def test_unreadable_upload_is_refused_and_not_kept(api, city, layer, tmp_path):
     assert response.status_code == 400
     assert "is not GeoJSON" in response.json()["detail"]
     assert not ImportJob.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_loads_a_whole_layer_into_its_own_partition(
+    api, city, layer, points, tmp_path
+):
+    """The worker takes the big-import path too (threshold lowered for the test)."""
+    from layers import partitions
+
+    response = api.post(
+        f"/api/{city.slug}/imports/",
+        {"file": _upload(points, tmp_path), "layer": layer.slug, "mode": "replace"},
+        format="multipart",
+    )
+    assert response.status_code == 202
+    result = run_worker(PETAKOTA_IMPORT_PARTITION_ROWS="1")
+    assert result.returncode == 0, result.stderr
+    job = ImportJob.objects.get(pk=response.json()["id"])
+    assert job.status == ImportJob.Status.SUCCEEDED, job.error
+    with connection.cursor() as cursor:
+        assert len(partitions.layer_partitions(cursor, layer.pk)) == 1
+    assert Feature.objects.filter(layer=layer).count() == 3
