@@ -34,7 +34,7 @@ from importers.reader import (
 from importers.report import MAX_REPORTED_REJECTS, ImportReport
 from importers.safety import check_feature_count
 from layers import partitions
-from layers.models import Agency, City, Dimension, Layer, Visibility
+from layers.models import Agency, City, Dimension, Feature, Layer, Visibility
 from layers.models.city import SRID
 from layers.models.layer import GeometryType
 
@@ -308,7 +308,15 @@ def _run(
     # after the load; other writes go row by row into the shared table. When the file
     # is already what the layer stores (EPSG:4326, 2D, attributes of the layer's own
     # types), COPY fills that partition directly: no staging table, no second write.
-    whole_layer = mode == "create" or (mode == "replace" and key_column is None)
+    # (Appending to a layer with no features, e.g. one this import created, is the
+    # same as replacing them.)
+    whole_layer = mode == "create" or (
+        key_column is None
+        and (
+            mode == "replace"
+            or (mode == "append" and not Feature.objects.filter(layer=target).exists())
+        )
+    )
     big = settings.PETAKOTA_IMPORT_PARTITION_ROWS
     direct = (
         whole_layer

@@ -303,3 +303,14 @@ def test_direct_load_rejects_and_repairs_rows(tmp_path, city):
             [partitions.PARENT],
         )
         assert own_columns == cursor.fetchone()[0]
+
+
+def test_appending_to_an_empty_layer_loads_it_whole(tmp_path, layer, points):
+    """`import_layer --create` appends by default: into a layer with no features that
+    is the same as replacing them, so it takes the big-load path too."""
+    report = import_file(write(points, tmp_path / "a.geojson"), layer=layer)
+    assert report.mode == "append"
+    assert len(_own(layer)) == 1
+    assert (report.inserted, report.deleted) == (3, 0)
+    import_file(write(points, tmp_path / "a.geojson"), layer=layer)
+    assert Feature.objects.filter(layer=layer).count() == 6
