@@ -220,3 +220,8 @@ PETAKOTA_IMPORT_MAX_VERTICES = env_int("PETAKOTA_IMPORT_MAX_VERTICES", 1_000_000
 # Imports replacing a whole layer with at least this many features give the layer a
 # partition of its own, indexed after the load (much faster than row by row).
 PETAKOTA_IMPORT_PARTITION_ROWS = env_int("PETAKOTA_IMPORT_PARTITION_ROWS", 20_000)
+# Finished import jobs (with their upload and rejected-rows CSV) are deleted after this
+# many days, uploads previewed but never confirmed after this many hours (a daily task
+# of the worker, or `manage.py purge_imports`).
+PETAKOTA_IMPORT_RETENTION_DAYS = env_int("PETAKOTA_IMPORT_RETENTION_DAYS", 30)
+PETAKOTA_IMPORT_PREVIEW_HOURS = env_int("PETAKOTA_IMPORT_PREVIEW_HOURS", 24)

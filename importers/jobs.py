@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -250,3 +252,33 @@ def run_job(job_id: int) -> ImportJob:
     job.finished_at = timezone.now()
     job.save()
     return job
+
+
+@dataclass
+class Purged:
+    finished: int = 0
+    abandoned: int = 0
+
+
+def purge_jobs(
+    *, days: int, preview_hours: int, dry_run: bool = False, now: datetime | None = None
+) -> Purged:
+    """Delete import jobs and their files (upload, rejected-rows CSV): jobs finished
+    more than `days` ago, and uploads previewed but never confirmed for
+    `preview_hours`. Queued and running jobs are never touched."""
+    now = now or timezone.now()
+    finished = ImportJob.objects.filter(
+        status__in=ImportJob.FINISHED, finished_at__lt=now - timedelta(days=days)
+    )
+    abandoned = ImportJob.objects.filter(
+        status=ImportJob.Status.PREVIEW,
+        created_at__lt=now - timedelta(hours=preview_hours),
+    )
+    purged = Purged(finished=finished.count(), abandoned=abandoned.count())
+    if dry_run:
+        return purged
+    for jobs in (finished, abandoned):
+        for job in jobs.iterator():
+            remove_upload(job)
+            job.delete()
+    return purged

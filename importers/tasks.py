@@ -17,3 +17,21 @@ def run_import(job_id: int) -> None:
         run_job(job_id)
     finally:
         close_old_connections()
+
+
+@app.periodic(cron="17 3 * * *")  # daily, at a quiet hour
+@app.task(name="importers.purge_jobs", queue=QUEUE)
+def purge_old_jobs(timestamp: int) -> None:
+    """Delete old finished import jobs and abandoned uploads with their files."""
+    from django.conf import settings
+
+    from importers.jobs import purge_jobs
+
+    close_old_connections()
+    try:
+        purge_jobs(
+            days=settings.PETAKOTA_IMPORT_RETENTION_DAYS,
+            preview_hours=settings.PETAKOTA_IMPORT_PREVIEW_HOURS,
+        )
+    finally:
+        close_old_connections()
