@@ -221,6 +221,8 @@ class Report(models.Model):
     )
     supporter_count = models.PositiveIntegerField(_("supporters"), default=0)
     due_at = models.DateTimeField(_("due"))
+    # When the SLA escalation job found the report past due_at (once per report).
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -277,6 +279,7 @@ class ReportEvent(models.Model):
         MERGED = "merged", _("Merged")
         SUPPORTED = "supported", _("Supported")
         NOTE = "note", _("Note")
+        OVERDUE = "overdue", _("Past its target time")
 
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")

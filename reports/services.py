@@ -444,3 +444,31 @@ def refuzz_category(category: Category) -> int:
         report.save(update_fields=["public_geom", "updated_at"])
         n += 1
     return n
+
+
+@transaction.atomic
+def escalate_overdue(*, now: Any = None, batch: int = 500) -> int:
+    """Record, once per report, that an open report passed its target time: an
+    operator-only `overdue` timeline event (with the agency it sits with) and
+    `escalated_at`. Run every 10 minutes by the worker (reports/tasks.py); rows
+    another run is handling are skipped, not waited for. Returns how many."""
+    now = now or timezone.now()
+    reports = list(
+        Report.objects.open()
+        .filter(due_at__lt=now, escalated_at__isnull=True)
+        .order_by("due_at", "id")
+        .select_for_update(skip_locked=True)[:batch]
+    )
+    ReportEvent.objects.bulk_create(
+        ReportEvent(
+            city_id=r.city_id,
+            report=r,
+            kind=ReportEvent.Kind.OVERDUE,
+            to_status="",
+            agency_id=r.agency_id,
+            at=now,
+        )
+        for r in reports
+    )
+    Report.objects.filter(pk__in=[r.pk for r in reports]).update(escalated_at=now)
+    return len(reports)
