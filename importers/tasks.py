@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import close_old_connections
 from procrastinate.contrib.django import app
+
+from gis_platform.tasks import task_connections
 
 QUEUE = "imports"
 
@@ -12,11 +13,8 @@ QUEUE = "imports"
 def run_import(job_id: int) -> None:
     from importers.jobs import run_job
 
-    close_old_connections()
-    try:
+    with task_connections():
         run_job(job_id)
-    finally:
-        close_old_connections()
 
 
 @app.periodic(cron="17 3 * * *")  # daily, at a quiet hour
@@ -27,11 +25,8 @@ def purge_old_jobs(timestamp: int) -> None:
 
     from importers.jobs import purge_jobs
 
-    close_old_connections()
-    try:
+    with task_connections():
         purge_jobs(
             days=settings.PETAKOTA_IMPORT_RETENTION_DAYS,
             preview_hours=settings.PETAKOTA_IMPORT_PREVIEW_HOURS,
         )
-    finally:
-        close_old_connections()

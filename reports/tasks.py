@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import close_old_connections
 from procrastinate.contrib.django import app
+
+from gis_platform.tasks import task_connections
 
 
 @app.periodic(cron="*/10 * * * *")
@@ -12,9 +13,6 @@ def escalate_overdue(timestamp: int) -> None:
     """Mark reports that passed their SLA target (reports.services)."""
     from reports.services import escalate_overdue as escalate
 
-    close_old_connections()
-    try:
+    with task_connections():
         while escalate(batch=500) == 500:  # a backlog, in short transactions
             pass
-    finally:
-        close_old_connections()

@@ -74,10 +74,10 @@ def test_purge_rejects_negative_limits(db):
 
 def test_the_worker_purges_daily(tmp_path, settings, city, layer, points, monkeypatch):
     """The periodic task (deferred by the worker at 03:17) runs the same purge."""
-    import importers.tasks
+    import gis_platform.tasks
 
     # The worker closes stale connections around each task; not the test's own.
-    monkeypatch.setattr(importers.tasks, "close_old_connections", lambda: None)
+    monkeypatch.setattr(gis_platform.tasks, "close_old_connections", lambda: None)
     settings.PETAKOTA_IMPORT_RETENTION_DAYS = 1
     _job(tmp_path, city, layer, points, "cancelled", timedelta(days=3))
     purge_old_jobs(timestamp=int(timezone.now().timestamp()))

@@ -46,7 +46,9 @@ def test_the_worker_escalates_every_ten_minutes(city, monkeypatch):
         due_at=timezone.now() - timedelta(minutes=5)
     )
     # The worker closes stale connections around each task; not the test's own.
-    monkeypatch.setattr(tasks, "close_old_connections", lambda: None)
+    import gis_platform.tasks
+
+    monkeypatch.setattr(gis_platform.tasks, "close_old_connections", lambda: None)
     tasks.escalate_overdue(timestamp=int(timezone.now().timestamp()))
     assert Report.objects.get(ticket=ticket).escalated_at is not None
     registry = tasks.escalate_overdue.blueprint.periodic_registry
