@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from layers.local_time import time_config
 from layers.models import AdminArea, Agency, City
 from reports.models import HIDDEN_STATUSES, Category, Photo, Report, Status
 from reports.permissions import staff_scope
@@ -114,6 +115,7 @@ def console_page(request: HttpRequest, city_slug: str) -> HttpResponse:
         "bounds": _bounds(city),
         "cityWide": scope.all_agencies,
         "pollMs": 4000,
+        "time": time_config(city),
         "transitions": {k: list(v) for k, v in TRANSITIONS.items()},
         "statuses": dict(Status.choices),
         "urls": {

@@ -7,6 +7,7 @@
   const T = cfg.text;
   const $ = (id) => document.getElementById(id);
   const el = (tag, text, cls) => { const e = document.createElement(tag); if (text != null) e.textContent = text; if (cls) e.className = cls; return e; };
+  const when = (iso) => PetaKotaTime.format(iso, cfg.time);
   const csrf = () => document.querySelector("[name=csrfmiddlewaretoken]").value;
   const map = L.map("console-map", { maxZoom: 19 });
   map.fitBounds(cfg.bounds);
@@ -50,7 +51,7 @@
       tr.insertCell().append(el("span", r.status_label, `status status-${r.status}`), r.overdue ? el("span", T.overdue, "badge overdue") : "");
       tr.insertCell().textContent = r.agency_name || "–";
       tr.insertCell().textContent = r.kelurahan || "–";
-      tr.insertCell().textContent = r.due.slice(0, 16).replace("T", " ");
+      tr.insertCell().textContent = when(r.due);
       const m = L.circleMarker([r.lat, r.lon], { radius: 7, color: r.overdue ? "#c0392b" : "#0f6e74", fillOpacity: 0.7 });
       m.bindTooltip(el("span", `${r.ticket} · ${r.category_name}`));
       m.on("click", () => open(r.ticket));
@@ -73,7 +74,7 @@
     const facts = $("d-facts"); facts.replaceChildren();
     const add = (k, v) => { if (v) facts.append(el("dt", k), el("dd", String(v))); };
     add(d.category_name, `${d.kelurahan || "–"}, ${d.kecamatan || "–"}`);
-    add(T.due, d.due.slice(0, 16).replace("T", " "));
+    add(T.due, when(d.due));
     for (const [k, v] of Object.entries(d.answers || {})) add(k, Array.isArray(v) ? v.join(", ") : v);
     add(T.contact, [d.contact.name, d.contact.phone, d.contact.email].filter(Boolean).join(" · "));
     $("d-photos").replaceChildren(...d.photos.map((src) => { const i = el("img"); i.src = src; i.alt = ""; return i; }));
@@ -87,7 +88,8 @@
     const tl = $("d-timeline"); tl.replaceChildren();
     for (const e of d.timeline) {
       const li = el("li");
-      li.append(el("time", e.at.slice(0, 16).replace("T", " ")), " ", el("strong", e.to ? cfg.statuses[e.to] : e.kind_label));
+      const time = el("time", when(e.at)); time.dateTime = e.at;
+      li.append(time, " ", el("strong", e.to ? cfg.statuses[e.to] : e.kind_label));
       if (e.agency) li.append(" → ", el("span", e.agency));
       if (e.actor) li.append(" · ", el("em", e.actor));
       if (e.note) li.append(el("p", e.note, e.public ? "note public" : "note"));
