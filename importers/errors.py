@@ -7,3 +7,8 @@ class ImportFailed(Exception):
 
 class ImportCancelled(ImportFailed):
     """The job was cancelled while running; everything was rolled back."""
+
+
+class LayerConflict(ImportFailed):
+    """A new layer cannot take the slug asked for: another layer or one of the
+    platform's own collections has it (HTTP 409)."""

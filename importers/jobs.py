@@ -17,14 +17,13 @@ import psycopg
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from importers.errors import ImportCancelled, ImportFailed
 from importers.formats import ReadOptions, open_dataset
 from importers.models import ImportJob
 from importers.reader import inspect
 from importers.safety import check_size
-from importers.services import NewLayer, import_file, infer_schema
+from importers.services import NewLayer, import_file, infer_schema, new_layer_slug
 from layers.models import Agency, City, Layer
 
 PREVIEW_FEATURES = 20
@@ -111,13 +110,15 @@ def create_job(
     nothing) when the file cannot be read."""
     check_size(upload.size or 0, upload.name or "upload")
     name = Path(upload.name or "upload").name
+    # Checked before anything is stored: a new layer is created new (409 on a clash).
+    slug = new_layer_slug(city, new_layer_title) if layer is None else ""
     job = ImportJob(
         city=city,
         created_by=user if user.is_authenticated else None,
         agency=layer.agency if layer is not None else agency,
         layer=layer,
         new_layer_title=new_layer_title if layer is None else "",
-        new_layer_slug=slugify(new_layer_title)[:80] if layer is None else "",
+        new_layer_slug=slug,
         original_name=name,
         mode=mode,
         key=key,
@@ -207,6 +208,13 @@ def run_job(job_id: int) -> ImportJob:
     ).update(status=ImportJob.Status.RUNNING, started_at=timezone.now())
     job = ImportJob.objects.select_related("layer", "agency", "city").get(pk=job_id)
     if not claimed:
+        return job
+    if job.layer is None and not job.new_layer_slug:
+        # Its layer was deleted after the upload (the job keeps no slug to create).
+        job.status = ImportJob.Status.FAILED
+        job.error = "The layer to import into was deleted; nothing was imported."
+        job.finished_at = timezone.now()
+        job.save()
         return job
     writer = _ProgressWriter(job.pk)
     new_layer = None

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from importers import staging
-from importers.errors import ImportFailed
+from importers.errors import ImportFailed, LayerConflict
 from importers.formats import Dataset, ReadOptions, open_dataset
 from importers.reader import (
     JSON_KINDS,
@@ -36,16 +36,24 @@ from importers.safety import check_feature_count
 from layers import partitions
 from layers.models import Agency, City, Dimension, Feature, Layer, Visibility
 from layers.models.city import SRID
-from layers.models.layer import GeometryType
+from layers.models.layer import (
+    GeometryType,
+    generated_slug,
+    slug_from_title,
+    slug_problem,
+)
 
 __all__ = [
     "MODES",
     "ImportFailed",
+    "LayerConflict",
     "NewLayer",
     "Progress",
     "ReadOptions",
+    "check_new_layer_slug",
     "import_file",
     "infer_schema",
+    "new_layer_slug",
 ]
 
 MODES = ("create", "replace", "append", "upsert")
@@ -71,6 +79,28 @@ class NewLayer:
     description: str = ""
     # Any other Layer fields (style, license, attribution, ...).
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def check_new_layer_slug(city: City, slug: str) -> None:
+    """Raise LayerConflict unless `slug` can name a new layer of `city`: URL-safe,
+    not reserved, and not taken — an import never writes into an existing layer it
+    was not explicitly given (that goes through the import permission check)."""
+    problem = slug_problem(city, slug)
+    if problem:
+        raise LayerConflict(problem)
+    if Layer.objects.filter(city=city, slug=slug).exists():
+        raise LayerConflict(
+            f"A layer with the slug {slug!r} already exists in {city}: give the new "
+            "layer another title, or choose the existing layer to import into it."
+        )
+
+
+def new_layer_slug(city: City, title: str) -> str:
+    """The slug of a new layer titled `title`, checked (see check_new_layer_slug). A
+    title with nothing to transliterate ('!!!', '测试数据') gets `layer-<n>`."""
+    slug = slug_from_title(title) or generated_slug(city)
+    check_new_layer_slug(city, slug)
+    return slug
 
 
 def infer_schema(columns: list[Column]) -> list[dict[str, str]]:
@@ -162,20 +192,15 @@ def _resolve_layer(
                 f"The layer {layer.slug!r} already exists; choose replace, append "
                 "or upsert."
             )
-        return Layer.objects.select_for_update().get(pk=layer.pk), False
+        locked = Layer.objects.select_for_update().filter(pk=layer.pk).first()
+        if locked is None:
+            raise ImportFailed("The layer was deleted; nothing was imported.")
+        return locked, False
     if new_layer is None:
         raise ImportFailed("No layer given to import into.")
-    existing = (
-        Layer.objects.select_for_update()
-        .filter(city=new_layer.city, slug=new_layer.slug)
-        .first()
-    )
-    if existing is not None:
-        if mode == "create":
-            raise ImportFailed(
-                f"The layer {new_layer.slug!r} already exists in {new_layer.city}."
-            )
-        return existing, False
+    # A new layer is created new, whatever the mode: writing into an existing layer
+    # needs that layer passed explicitly, after the caller's permission check.
+    check_new_layer_slug(new_layer.city, new_layer.slug)
     return None, True
 
 
@@ -276,17 +301,24 @@ def _run(
             ),
             **new_layer.extra,
         }
-        target = Layer.objects.create(
-            city=new_layer.city,
-            slug=new_layer.slug,
-            title=new_layer.title,
-            agency=new_layer.agency,
-            dimension=new_layer.dimension,
-            visibility=new_layer.visibility,
-            description=new_layer.description,
-            schema=report.schema,
-            **fields,
-        )
+        try:
+            with transaction.atomic():
+                target = Layer.objects.create(
+                    city=new_layer.city,
+                    slug=new_layer.slug,
+                    title=new_layer.title,
+                    agency=new_layer.agency,
+                    dimension=new_layer.dimension,
+                    visibility=new_layer.visibility,
+                    description=new_layer.description,
+                    schema=report.schema,
+                    **fields,
+                )
+        except IntegrityError as exc:  # created meanwhile by another import
+            raise LayerConflict(
+                f"A layer with the slug {new_layer.slug!r} was just created in "
+                f"{new_layer.city}; give the new layer another title."
+            ) from exc
         report.layer_created = True
     if target is None:
         raise ImportFailed("No layer given to import into.")

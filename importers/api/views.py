@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from importers import exports, jobs
-from importers.errors import ImportFailed
+from importers.errors import ImportFailed, LayerConflict
 from importers.models import ImportJob
 from importers.permissions import import_agencies, importable_layers
 from importers.report import rejected_csv
@@ -168,6 +168,8 @@ class ImportListApi(APIView):
                 layer_name=data["layer_name"],
                 dry_run=data["dry_run"],
             )
+        except LayerConflict as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         except ImportFailed as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         if data["confirm"]:

@@ -106,6 +106,22 @@ def source_for(city: City, user: User, key: str) -> LayerSource:
 BOUNDARY_PREFIX = "boundaries-"
 
 
+def reserved_key(city: City, key: str) -> bool:
+    """Whether `key` names (or may name) a source other than a feature layer: the
+    boundaries prefix, or a key a domain provider (e.g. reports' "laporan") serves.
+    A layer may not take such a key (layers.models.layer.slug_problem)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    if key.startswith(BOUNDARY_PREFIX):
+        return True
+    for provider in _providers:
+        if provider is feature_layers:
+            continue
+        if any(source.key == key for source in provider(city, AnonymousUser(), key)):
+            return True
+    return False
+
+
 @register_source_provider
 def feature_layers(city: City, user: User, key: str | None) -> Iterable[LayerSource]:
     from layers.models import Layer

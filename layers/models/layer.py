@@ -1,7 +1,12 @@
 """Published map layers and their features."""
 
+from __future__ import annotations
+
+import re
+
 from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from layers.models.city import SRID, Agency, City
@@ -36,6 +41,57 @@ class GeometryType(models.TextChoices):
     GEOMETRY = "Geometry", _("Any geometry")
 
 
+# A layer's slug names it in URLs (/api/<city>/layers/<slug>, OGC collections,
+# tiles): ASCII letters, digits, '-' and '_' only, never empty (the DB checks it too).
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+SLUG_MAX_LENGTH = 80
+
+
+def slug_from_title(title: str) -> str:
+    """An ASCII, URL-safe slug for a title ('' when the title has no Latin letters
+    or digits, e.g. '!!!' or '测试数据': the caller then generates one)."""
+    return slugify(title)[:SLUG_MAX_LENGTH].strip("-_")
+
+
+def generated_slug(city: City) -> str:
+    """`layer-<n>`: the first free one in the city."""
+    taken = set(
+        Layer.objects.filter(city=city, slug__startswith="layer-").values_list(
+            "slug", flat=True
+        )
+    )
+    n = Layer.objects.filter(city=city).count() + 1
+    while f"layer-{n}" in taken:
+        n += 1
+    return f"layer-{n}"
+
+
+def slug_problem(city: City, slug: str) -> str | None:
+    """Why `slug` cannot name a new layer of `city` (None: it can). Keys of the
+    engine's other sources (boundaries, citizen reports, ...) are reserved: a layer
+    taking one would replace that source on the map, the API, OGC and tiles."""
+    from layers.engine.registry import reserved_key
+
+    if not slug or not re.match(SLUG_PATTERN, slug):
+        return str(
+            _("A layer slug needs ASCII letters, digits, '-' or '_' (got %(slug)r).")
+            % {"slug": slug}
+        )
+    if len(slug) > SLUG_MAX_LENGTH:
+        return str(
+            _("A layer slug has at most %(n)d characters.") % {"n": SLUG_MAX_LENGTH}
+        )
+    if reserved_key(city, slug):
+        return str(
+            _(
+                "%(slug)r is reserved for one of the platform's own collections; "
+                "choose another title or slug."
+            )
+            % {"slug": slug}
+        )
+    return None
+
+
 class Layer(models.Model):
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="layers")
     agency = models.ForeignKey(
@@ -46,7 +102,7 @@ class Layer(models.Model):
         related_name="layers",
         verbose_name=_("owner agency"),
     )
-    slug = models.SlugField(_("slug"), max_length=80)
+    slug = models.SlugField(_("slug"), max_length=SLUG_MAX_LENGTH)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     dimension = models.CharField(
@@ -90,7 +146,11 @@ class Layer(models.Model):
         verbose_name_plural = _("layers")
         ordering = ["title"]
         constraints = [
-            models.UniqueConstraint(fields=["city", "slug"], name="layer_city_slug")
+            models.UniqueConstraint(fields=["city", "slug"], name="layer_city_slug"),
+            models.CheckConstraint(
+                condition=models.Q(slug__regex=SLUG_PATTERN),
+                name="layer_slug_url_safe",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -98,6 +158,15 @@ class Layer(models.Model):
 
     def clean(self) -> None:
         validate_schema(self.schema)
+        stored = (
+            Layer.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
+            if self.pk
+            else None
+        )
+        if self.city_id and self.slug != stored:
+            problem = slug_problem(self.city, self.slug)
+            if problem:
+                raise ValidationError({"slug": problem})
         if self.agency_id and self.agency.city_id != self.city_id:
             raise ValidationError({"agency": _("The agency belongs to another city.")})
 
