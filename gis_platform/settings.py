@@ -98,7 +98,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"{_VALIDATORS}.CommonPasswordValidator"},
     {"NAME": f"{_VALIDATORS}.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+# Staff sign-in; without ?next= each role lands on its home (gis_platform/navigation).
+LOGIN_URL = "accounts:login"
 
 # --- Languages and time -------------------------------------------------------
 LANGUAGE_CODE = env_str("DJANGO_LANGUAGE_CODE", "id")

@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
 from reports import views
@@ -14,7 +13,7 @@ urlpatterns = [
     path("console/", views.console_page, name="console"),
     path(
         "console/login/",
-        auth_views.LoginView.as_view(template_name="reports/login.html"),
+        views.StaffLoginView.as_view(),
         name="login",
     ),
     path("photos/<int:photo_id>/<str:kind>.jpg", views.photo, name="photo"),
