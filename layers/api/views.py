@@ -47,7 +47,7 @@ def conditional_headers(
     """(ETag for this source version + request, whether the client already has it)."""
     etag = 'W/"{}"'.format(
         hashlib.sha256(
-            f"{source.city_id}|{source.key}|{source.version}|{salt}".encode()
+            f"{source.city_id}|{source.cache_id}|{source.version}|{salt}".encode()
         ).hexdigest()[:32]
     )
     header = request.headers.get("If-None-Match", "")

@@ -72,6 +72,13 @@ class LayerSource:
     def is_point(self) -> bool:
         return self.geometry_type in ("Point", "MultiPoint")
 
+    @property
+    def cache_id(self) -> str:
+        """What caches and ETags key on (with `version`): a layer's id, which never
+        repeats (a layer re-created under a deleted one's slug gets a new id and
+        restarts at version 0), never its slug."""
+        return f"layer-{self.layer.pk}" if self.layer is not None else self.key
+
 
 def _col(model: type[models.Model], name: str) -> str:
     return model._meta.get_field(name).column

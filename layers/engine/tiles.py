@@ -3,8 +3,9 @@
 Only the source's tile properties go into a tile. Point sources switch to a grid
 aggregate (one point per 64-pixel cell with `point_count`) when a tile would hold more
 than CLUSTER_ABOVE points, so no tile grows without bound at low zoom. Rendered tiles
-are kept in `layers_tilecache` keyed by the source's data version: a feature edit bumps
-the version (DB trigger), so the next request renders afresh.
+are kept in `layers_tilecache` keyed by the source's `cache_id` (a layer's id, never
+its slug) and data version: a feature edit bumps the version (DB trigger), so the next
+request renders afresh; deleting a layer deletes its cached tiles.
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from django.db import connection
 from layers.engine.params import BadParameter
 from layers.engine.sources import LayerSource, _json_key
 from layers.engine.sql import Query, where_sql
-from layers.models import TileCache
+from layers.models import Layer, TileCache
 
 EXTENT = 4096
 BUFFER = 64
 CLUSTER_CELL = 64  # tile pixels (of EXTENT) per aggregate cell
 CLUSTER_ABOVE = 2000
 MAX_ZOOM = 22
+# How long a browser or proxy may reuse a public tile without asking again.
+PUBLIC_TILE_MAX_AGE_S = 60
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,9 @@ def vector_tile(source: LayerSource, tile: TileId) -> tuple[bytes, bool]:
     if not cacheable(source):
         return render_tile(source, tile), False
     table = TileCache._meta.db_table
-    key = [source.city_id, source.key, tile.z, tile.x, tile.y]
+    layer_table = Layer._meta.db_table
+    key = [source.city_id, source.cache_id, tile.z, tile.x, tile.y]
+    layer_id = source.layer.pk if source.layer is not None else None
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT data FROM {table} WHERE city_id = %s AND source_key = %s "  # noqa: S608 - table name from _meta, values are params
@@ -125,17 +130,31 @@ def vector_tile(source: LayerSource, tile: TileId) -> tuple[bytes, bool]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (city_id, source_key, z, x, y, version, data, "  # noqa: S608 - table name from _meta, values are params
-            "created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, now()) "
+            "layer_id, created_at) "
+            "SELECT %s, %s, %s, %s, %s, %s, %s, %s::bigint, now() "
+            # A layer deleted meanwhile (its rows cascade away) gets no new row.
+            f"WHERE %s::bigint IS NULL OR EXISTS (SELECT 1 FROM {layer_table} "
+            "WHERE id = %s) "
             "ON CONFLICT (city_id, source_key, z, x, y) DO UPDATE SET "
             "version = EXCLUDED.version, data = EXCLUDED.data, "
             "created_at = EXCLUDED.created_at WHERE "
             f"{table}.version <= EXCLUDED.version",
-            [*key, source.version, data],
+            [*key, source.version, data, layer_id, layer_id, layer_id],
         )
     return data, False
 
 
 def tile_etag(source: LayerSource, tile: TileId) -> str:
     return (
-        f'"{source.city_id}-{source.key}-{source.version}-{tile.z}-{tile.x}-{tile.y}"'
+        f'"{source.city_id}-{source.cache_id}-{source.version}-'
+        f'{tile.z}-{tile.x}-{tile.y}"'
     )
+
+
+def tile_cache_control(source: LayerSource) -> str:
+    """Cache-Control of a tile. Never `immutable` or long-lived: any layer can turn
+    private, or be deleted and its slug re-used, so caches revalidate (ETag) after
+    a short while for public tiles and every time for the others."""
+    if source.public:
+        return f"public, max-age={PUBLIC_TILE_MAX_AGE_S}, must-revalidate"
+    return "private, no-cache"

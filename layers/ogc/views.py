@@ -29,7 +29,12 @@ from layers.engine.requests import query_from_params
 from layers.engine.sources import LayerSource
 from layers.engine.sql import number_matched, single_feature_sql
 from layers.engine.stats import source_stats
-from layers.engine.tiles import parse_tile, tile_etag, vector_tile
+from layers.engine.tiles import (
+    parse_tile,
+    tile_cache_control,
+    tile_etag,
+    vector_tile,
+)
 from layers.models import City
 from layers.ogc import documents
 from layers.ogc.responses import (
@@ -171,7 +176,8 @@ def items(request: HttpRequest, city_slug: str, collection_id: str) -> HttpRespo
     query = query_from_params(source, request.GET, ogc=True)
     etag = 'W/"{}"'.format(
         hashlib.sha256(
-            f"{source.city_id}|{source.key}|{source.version}|{request.GET.urlencode()}"
+            f"{source.city_id}|{source.cache_id}|{source.version}|"
+            f"{request.GET.urlencode()}"
             f"|{html}".encode()
         ).hexdigest()[:32]
     )
@@ -282,7 +288,7 @@ def item(
         )
     response = json_response(feature, GEOJSON)
     response["Content-Crs"] = content_crs_header(crs)
-    etag = f'W/"{source.city_id}-{source.key}-{source.version}-{fid}-{crs.srid}"'
+    etag = f'W/"{source.city_id}-{source.cache_id}-{source.version}-{fid}-{crs.srid}"'
     _cache_headers(response, source, etag)
     return response
 
@@ -372,9 +378,7 @@ def tile_response(
         response = HttpResponse(data, content_type=MVT)
         response["X-Tile-Cache"] = "hit" if hit else "miss"
     _cache_headers(response, source, etag)
-    # A URL pinned to the data version (as TileJSON hands out) never changes.
-    if source.public and request.GET.get("v") == str(source.version):
-        response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["Cache-Control"] = tile_cache_control(source)
     response["Access-Control-Allow-Origin"] = "*" if source.public else ""
     if not source.public:
         del response["Access-Control-Allow-Origin"]

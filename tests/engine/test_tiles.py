@@ -11,7 +11,7 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from layers.engine import tiles
-from layers.models import Feature
+from layers.models import Feature, Layer, TileCache, Visibility
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +119,102 @@ def test_tilejson_and_ogc_tiles_metadata(client, tangerang):
     assert tms["tileMatrices"][3]["matrixWidth"] == 8
 
 
-def test_versioned_tile_url_is_immutable(client, tangerang):
+def test_versioned_tile_url_is_never_immutable(client, tangerang):
+    """Any layer can turn private (or be deleted and its slug re-used): a tile is
+    revalidated after a short while, never kept for a year."""
     version = tangerang.layers.get(slug="sekolah").data_version
     response = client.get(f"/tiles/kota-tangerang/sekolah/12/3261/2118.mvt?v={version}")
-    assert "immutable" in response["Cache-Control"]
+    control = response["Cache-Control"]
+    assert "immutable" not in control
+    assert "max-age=31536000" not in control
+    assert control == f"public, max-age={tiles.PUBLIC_TILE_MAX_AGE_S}, must-revalidate"
+    assert response["ETag"]
+
+
+def test_private_layer_tiles_are_private_and_revalidated(
+    admin_client, tangerang, secret_layer
+):
+    response = admin_client.get("/tiles/kota-tangerang/gudang-rahasia/10/815/529.mvt")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-cache"
+    assert "immutable" not in response["Cache-Control"]
+
+
+def _layer_with_point(city, slug: str, name: str, visibility: str) -> Layer:
+    layer = Layer.objects.create(
+        city=city,
+        slug=slug,
+        title=slug,
+        dimension="governance",
+        geometry_type="Point",
+        visibility=visibility,
+        schema=[{"name": "name", "type": "text", "label": "Name"}],
+    )
+    Feature.objects.create(
+        city=city, layer=layer, geom=Point(106.63, -6.18, srid=4326), properties={}
+    )
+    Feature.objects.filter(layer=layer).update(properties={"name": name})
+    return layer
+
+
+def test_recreated_layer_never_gets_the_deleted_ones_tiles_or_etags(
+    client, admin_client, tangerang
+):
+    """An agency-only layer's cached tiles must not reach anonymous users once a
+    public layer takes its slug (both start at the same data version)."""
+    z, x, y = tile_of(106.63, -6.18, 14)
+    url = f"/tiles/kota-tangerang/rahasia/{z}/{x}/{y}.mvt"
+    old = _layer_with_point(tangerang, "rahasia", "data pribadi", Visibility.AGENCY)
+    first = admin_client.get(url)
+    assert first["X-Tile-Cache"] == "miss"
+    assert admin_client.get(url)["X-Tile-Cache"] == "hit"
+    old_version = Layer.objects.get(pk=old.pk).data_version
+    old.delete()
+    assert not TileCache.objects.filter(layer_id=old.pk).exists()
+    assert not TileCache.objects.filter(source_key="rahasia").exists()
+
+    new = _layer_with_point(tangerang, "rahasia", "data umum", Visibility.PUBLIC)
+    assert Layer.objects.get(pk=new.pk).data_version == old_version
+    response = client.get(url)
+    assert response["X-Tile-Cache"] == "miss"
+    assert response["ETag"] != first["ETag"]
+    names = {
+        f["properties"]["name"] for f in decode(response.content)["rahasia"]["features"]
+    }
+    assert names == {"data umum"}
+    # A browser holding the old tile must not be told it is still current.
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+
+def test_recreated_layer_gets_new_geojson_and_ogc_etags(client, tangerang):
+    old = _layer_with_point(tangerang, "ulang", "lama", Visibility.PUBLIC)
+    urls = [
+        "/api/kota-tangerang/layers/ulang/features",
+        "/ogc/kota-tangerang/collections/ulang/items",
+    ]
+    etags = [client.get(u)["ETag"] for u in urls]
+    old.delete()
+    _layer_with_point(tangerang, "ulang", "baru", Visibility.PUBLIC)
+    for url, etag in zip(urls, etags, strict=True):
+        response = client.get(url, HTTP_IF_NONE_MATCH=etag)
+        assert response.status_code == 200, url
+        assert response["ETag"] != etag
+
+
+def test_sources_without_a_layer_are_cached_under_their_key(tangerang):
+    """Domain sources (citizen reports) have no layer id: their key is the cache key."""
+    import dataclasses
+
+    from layers.engine.sources import admin_area_source
+
+    source = dataclasses.replace(
+        admin_area_source(tangerang.pk, "kecamatan"), version=7
+    )
+    tile = tiles.parse_tile(*tile_of(106.63, -6.18, 12))
+    first, hit = tiles.vector_tile(source, tile)
+    assert not hit
+    again, hit = tiles.vector_tile(source, tile)
+    assert hit
+    assert again == first
+    row = TileCache.objects.get(source_key="boundaries-kecamatan")
+    assert row.layer_id is None
