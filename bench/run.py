@@ -127,47 +127,6 @@ def main() -> None:
         path: str,
         sql: tuple[str, list[Any]] | None,
         named: bool = False,
-def clear_tile(source: Any, tile: TileId) -> None:
-    """Delete one tile's cache row, so the next request renders it."""
-    TileCache.objects.filter(
-        city_id=source.city_id,
-        source_key=source.cache_id,
-        z=tile.z,
-        x=tile.x,
-        y=tile.y,
-    ).delete()
-
-
-# What the run used: the cluster's settings plus the app session's own (OPTIONS).
-REPORTED_SETTINGS = (
-    "server_version",
-    "jit",
-    "shared_buffers",
-    "work_mem",
-    "maintenance_work_mem",
-    "effective_cache_size",
-    "random_page_cost",
-    "effective_io_concurrency",
-    "max_parallel_workers_per_gather",
-    "parallel_setup_cost",
-    "fsync",
-    "synchronous_commit",
-)
-
-
-def database_settings() -> list[tuple[str, str, str]]:
-    """(name, value, where it came from) as the application's sessions see them."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT name, current_setting(name), source FROM pg_settings "
-            "WHERE name = ANY(%s) ORDER BY array_position(%s, name)",
-            [list(REPORTED_SETTINGS), list(REPORTED_SETTINGS)],
-        )
-        return [tuple(row) for row in cursor.fetchall()]
-
-
         repeat: int = args.repeat,
     ) -> None:
         http_.get(path)  # warm
