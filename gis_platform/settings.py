@@ -161,6 +161,15 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # The city's own boundaries are the basemap; an online XYZ basemap is optional.
 BASEMAP_URL = env_str("PETAKOTA_BASEMAP_URL", "")
 BASEMAP_ATTRIBUTION = env_str("PETAKOTA_BASEMAP_ATTRIBUTION", "")
+# A self-hosted basemap: an MBTiles or PMTiles (v3) file of the city, raster (png, jpg,
+# webp) or vector (pbf), served by the platform at /basemap/{z}/{x}/{y}.{ext}. It wins
+# over PETAKOTA_BASEMAP_URL (it works without internet).
+BASEMAP_ARCHIVE = env_str("PETAKOTA_BASEMAP_ARCHIVE", "")
+if BASEMAP_ARCHIVE and not BASEMAP_ARCHIVE.lower().endswith((".mbtiles", ".pmtiles")):
+    raise ImproperlyConfigured(
+        "PETAKOTA_BASEMAP_ARCHIVE must name a .mbtiles or .pmtiles file."
+    )
+BASEMAP_MAX_AGE_S = env_int("PETAKOTA_BASEMAP_MAX_AGE_S", 86_400)
 LEAFLET_CONFIG = {
     "TILES": [],
     "MAX_ZOOM": 19,
@@ -169,6 +178,14 @@ LEAFLET_CONFIG = {
     "DEFAULT_ZOOM": 12,
     "RESET_VIEW": False,
     "NO_GLOBALS": False,
+    # Every {% leaflet_js %} also loads the map settings (basemap, marker icons by
+    # their hashed names) and basemap.js, which applies them to every L.map.
+    "PLUGINS": {
+        "petakota": {
+            "js": ["/basemap/config.js", "js/basemap.js"],
+            "auto-include": True,
+        }
+    },
 }
 
 REST_FRAMEWORK = {

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from gis_platform.health import healthz
+from layers.basemap import basemap_tile, map_config_js
 
 urlpatterns = [
     # Browsers ask for /favicon.ico on pages that name none (the admin).
@@ -15,6 +16,11 @@ urlpatterns = [
         ),
     ),
     path("healthz", healthz, name="healthz"),
+    # The self-hosted basemap archive and the map settings every Leaflet page loads.
+    path(
+        "basemap/<int:z>/<int:x>/<int:y>.<str:ext>", basemap_tile, name="basemap-tile"
+    ),
+    path("basemap/config.js", map_config_js, name="basemap-config"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("reports.account_urls")),

@@ -24,9 +24,7 @@
   map.fitBounds(config.city.bounds);
   window.petakotaMap = map;
 
-  if (config.basemap.url) {
-    L.tileLayer(config.basemap.url, { attribution: esc(config.basemap.attribution), maxZoom: 19 }).addTo(map);
-  }
+  // The configured street basemap (archive or XYZ URL) is added by basemap.js.
 
   function tooltipFor(props) {
     var box = el("div", "tip");
