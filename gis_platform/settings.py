@@ -204,6 +204,11 @@ PETAKOTA_DEFAULT_PAGE_SIZE = env_int("PETAKOTA_DEFAULT_PAGE_SIZE", 1000)
 # --- Reports (reports/) ---------------------------------------------------------
 # Anonymous submissions per client IP (django-ratelimit syntax, e.g. "20/h").
 PETAKOTA_REPORT_RATE = env_str("PETAKOTA_REPORT_RATE", "20/h")
+# "Me too" supports counted per client IP and report (one device supports once;
+# a few more allow for people sharing an address).
+PETAKOTA_SUPPORT_RATE = env_str("PETAKOTA_SUPPORT_RATE", "5/d")
+# Failed console sign-ins per user name and client IP before a pause (rate: n/period).
+PETAKOTA_LOGIN_RATE = env_str("PETAKOTA_LOGIN_RATE", "5/15m")
 # Above this GPS accuracy (metres) the submission page warns the reporter.
 PETAKOTA_REPORT_ACCURACY_WARN_M = env_int("PETAKOTA_REPORT_ACCURACY_WARN_M", 50)
 PETAKOTA_REPORT_MAX_PHOTO_BYTES = env_int("PETAKOTA_REPORT_MAX_PHOTO_BYTES", 8_000_000)

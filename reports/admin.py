@@ -26,18 +26,12 @@ class CategoryAdmin(admin.ModelAdmin):
         "city",
         "agency",
         "sla_hours",
-        "sensitive",
+        "publicity",
         "active",
     )
-    list_filter = ("city", "sensitive", "active")
+    list_filter = ("city", "publicity", "active")
     search_fields = ("name", "code", "keywords")
     inlines = [RoutingRuleInline]
-
-    def save_model(self, request: HttpRequest, obj: Category, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        if change and "sensitive" in form.changed_data and obj.sensitive:
-            n = services.refuzz_category(obj)
-            messages.info(request, f"{n} existing reports now show a fuzzed location.")
 
     def save_formset(self, request: HttpRequest, form, formset, change) -> None:
         for inline in formset.forms:
@@ -68,7 +62,14 @@ class ReportAdmin(GISModelAdmin):
     list_display = ("ticket", "city", "category", "status", "agency", "due_at")
     list_filter = ("city", "status", "category")
     search_fields = ("ticket", "description")
-    readonly_fields = ("ticket", "client_uuid", "created_at", "updated_at")
+    # public_geom is derived by the database from geom and the category's publicity.
+    readonly_fields = (
+        "ticket",
+        "client_uuid",
+        "public_geom",
+        "created_at",
+        "updated_at",
+    )
     raw_id_fields = ("kelurahan", "kecamatan", "duplicate_of", "submitted_by")
     inlines = [ReportEventInline]
 

@@ -27,6 +27,14 @@ QUESTION_DATATYPES = (
 )
 
 
+class Publicity(models.TextChoices):
+    """How much of a category's reports the public sees."""
+
+    PUBLIC = "public", _("Public (exact location)")
+    FUZZED = "fuzzed", _("Public, fuzzed location")
+    PRIVATE = "private", _("Private (staff only)")
+
+
 class Category(models.Model):
     """What a citizen can report; an Open311 service."""
 
@@ -60,10 +68,16 @@ class Category(models.Model):
     duplicate_radius_m = models.PositiveIntegerField(
         _("duplicate radius (m)"), default=50
     )
-    sensitive = models.BooleanField(
-        _("sensitive"),
-        default=False,
-        help_text=_("The exact location is never shown publicly."),
+    publicity = models.CharField(
+        _("publicity"),
+        max_length=8,
+        choices=Publicity.choices,
+        default=Publicity.PUBLIC,
+        help_text=_(
+            "Public: the exact point. Public, fuzzed: a point moved by up to the fuzz "
+            "distance, no description, area or photos. Private: never in any public "
+            "output, staff only."
+        ),
     )
     fuzz_m = models.PositiveIntegerField(_("public location fuzz (m)"), default=300)
     active = models.BooleanField(_("active"), default=True)
@@ -79,6 +93,15 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def sensitive(self) -> bool:
+        """Not shown as is: fuzzed point, no story, area or photos (or not at all)."""
+        return self.publicity != Publicity.PUBLIC
+
+    @property
+    def private(self) -> bool:
+        return self.publicity == Publicity.PRIVATE
 
     def clean(self) -> None:
         from reports.questions import validate_questions
@@ -160,8 +183,10 @@ class Report(models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED
     )
     # The exact point (staff only) and the point every public output uses: the same
-    # point, or for sensitive categories one moved once, at submission, by up to the
-    # category's fuzz distance (stored, so repeated reads cannot be averaged).
+    # point, or for fuzzed and private categories one moved by up to the category's
+    # fuzz distance (stored, so repeated reads cannot be averaged). A database trigger
+    # (migration 0004) derives it on every insert and whenever the point, the category,
+    # or the category's publicity or fuzz changes, whatever path the change takes.
     geom = models.PointField(_("location"), srid=SRID)
     public_geom = models.PointField(_("public location"), srid=SRID)
     accuracy_m = models.FloatField(_("GPS accuracy (m)"), null=True, blank=True)
@@ -332,7 +357,8 @@ class Photo(models.Model):
 
 
 class Support(models.Model):
-    """A citizen's "me too" on an open report; client_uuid makes retries harmless."""
+    """A citizen's "me too" on an open report; one per client id and report, so
+    retries are harmless."""
 
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
@@ -342,7 +368,8 @@ class Support(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["city", "client_uuid"], name="support_city_client_uuid"
+                fields=["city", "report", "client_uuid"],
+                name="support_city_report_client",
             )
         ]
 

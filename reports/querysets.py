@@ -17,9 +17,13 @@ class ReportQuerySet(models.QuerySet):
         return self.filter(city=city)
 
     def public(self) -> ReportQuerySet:
-        from reports.models import HIDDEN_STATUSES
+        """Reports any public list may carry: not rejected, not of a private
+        category."""
+        from reports.models import HIDDEN_STATUSES, Publicity
 
-        return self.exclude(status__in=HIDDEN_STATUSES)
+        return self.exclude(status__in=HIDDEN_STATUSES).exclude(
+            category__publicity=Publicity.PRIVATE
+        )
 
     def open(self) -> ReportQuerySet:
         from reports.models import OPEN_STATUSES

@@ -14,6 +14,7 @@ from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 
+from gis_platform.edges import EdgeError, clean_text, has_control_chars
 from layers.models import AdminArea, Agency, City
 from layers.models.city import SRID
 from reports.models import OPEN_STATUSES, Category, Report, ReportEvent, Status
@@ -31,6 +32,7 @@ def categories_payload(city: City) -> list[dict[str, Any]]:
             "group": c.group,
             "questions": c.questions,
             "sensitive": c.sensitive,
+            "publicity": c.publicity,
             "duplicate_radius_m": c.duplicate_radius_m,
         }
         for c in Category.objects.filter(city=city, active=True)
@@ -110,19 +112,28 @@ def public_photos(report: Report) -> list[dict[str, str]]:
 
 
 def public_report_payload(report: Report) -> dict[str, Any]:
+    """What anyone holding the ticket sees. A fuzzed category shows no story, photo
+    or area name (the kelurahan of the exact point would narrow the fuzz ring); a
+    private one shows no category, place or agency either: only its progress."""
     sensitive = report.category.sensitive
+    private = report.category.private
     return {
         "ticket": report.ticket,
-        "category": report.category.code,
-        "category_name": report.category.name,
+        "category": None if private else report.category.code,
+        "category_name": None if private else report.category.name,
+        "publicity": report.category.publicity,
         "status": report.status,
         "status_label": str(report.get_status_display()),
         "description": None if sensitive else report.description,
-        "lon": round(report.public_geom.x, 6),
-        "lat": round(report.public_geom.y, 6),
-        "kelurahan": report.kelurahan.name if report.kelurahan else None,
-        "kecamatan": report.kecamatan.name if report.kecamatan else None,
-        "agency": str(report.agency) if report.agency else None,
+        "lon": None if private else round(report.public_geom.x, 6),
+        "lat": None if private else round(report.public_geom.y, 6),
+        "kelurahan": report.kelurahan.name
+        if report.kelurahan and not sensitive
+        else None,
+        "kecamatan": report.kecamatan.name
+        if report.kecamatan and not sensitive
+        else None,
+        "agency": str(report.agency) if report.agency and not private else None,
         "supporters": report.supporter_count,
         "duplicate_of": report.duplicate_of.ticket if report.duplicate_of else None,
         "created": report.created_at.isoformat(),
@@ -156,16 +167,28 @@ class ConsoleFilters:
     agency: Agency | None = None
     area: AdminArea | None = None
     overdue: bool = False
+    # Free text: a ticket code, or words of the description or the address.
+    text: str = ""
 
 
 def parse_console_filters(city: City, params: Any) -> ConsoleFilters:
     """Console filters from a query string. Codes and slugs are looked up in this city
-    only, so another city's ids are refused, not silently ignored."""
+    only, so another city's ids are refused, not silently ignored. Values with NUL or
+    control characters are refused before they reach the database."""
+    for name in ("status", "category", "agency", "area", "overdue"):
+        for value in params.getlist(name):
+            if has_control_chars(value) or len(value) > 200:
+                raise FilterError(f"Unreadable {name} filter.")
     statuses = [s for s in params.getlist("status") if s]
     for s in statuses:
         if s not in Status.values and s != "open":
             raise FilterError(f"Unknown status {s!r}.")
     filters = ConsoleFilters(statuses=statuses, overdue=params.get("overdue") == "1")
+    try:
+        text = clean_text(params.get("q"), "q", max_length=200, multiline=False)
+    except EdgeError as exc:
+        raise FilterError(exc.message) from None
+    filters.text = text.strip()
     if code := params.get("category"):
         filters.category = Category.objects.filter(city=city, code=code).first()
         if filters.category is None:
@@ -199,6 +222,12 @@ def console_reports(scope: Scope, filters: ConsoleFilters) -> QuerySet[Report]:
         qs = qs.filter(Q(kelurahan=filters.area) | Q(kecamatan=filters.area))
     if filters.overdue:
         qs = qs.overdue()
+    if filters.text:
+        qs = qs.filter(
+            Q(ticket__iexact=filters.text)
+            | Q(description__icontains=filters.text)
+            | Q(address__icontains=filters.text)
+        )
     return qs.order_by("due_at", "id")
 
 
@@ -208,6 +237,7 @@ def console_row(r: Report) -> dict[str, Any]:
         "category": r.category.code,
         "category_name": r.category.name,
         "sensitive": r.category.sensitive,
+        "publicity": r.category.publicity,
         "status": r.status,
         "status_label": str(r.get_status_display()),
         "description": r.description,

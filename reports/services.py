@@ -7,7 +7,6 @@ ReportError with a message a person can act on); each change leaves a timeline e
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -17,14 +16,16 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.gis.geos import Point
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gis_platform.edges import EdgeError, check_lon_lat, clean_text
 from layers.models import Agency, City
 from layers.models.city import SRID
 from reports.models import (
@@ -39,12 +40,12 @@ from reports.models import (
 )
 from reports.permissions import Scope
 from reports.photos import MAX_PHOTOS, PhotoError, ProcessedPhoto, process_photo
-from reports.questions import clean_answers
+from reports.questions import AnswerErrors, clean_answers
 from reports.routing import OutsideCity, locate, route
 
 TICKET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 MAX_DESCRIPTION = 4000
-EARTH_M_PER_DEG = 111_320.0
+MAX_NOTE = 2000
 
 # status -> statuses an operator may move it to. Reopening: resolved/closed go back to
 # in progress, rejected back to submitted. A duplicate is reopened by un-merging it,
@@ -68,17 +69,35 @@ AGENCY_TRANSITIONS = {
 
 
 class ReportError(ValueError):
-    def __init__(self, message: str, field: str | None = None) -> None:
+    """A refused change. `errors` maps each field (as named in the request) to what
+    it needs; `message` sums them up for channels that show one line."""
+
+    def __init__(
+        self,
+        message: str,
+        field: str | None = None,
+        *,
+        errors: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.errors = (
+            errors if errors is not None else ({field: message} if field else {})
+        )
+
+    @classmethod
+    def of(cls, errors: dict[str, str]) -> ReportError:
+        first = next(iter(errors))
+        summary = errors[first] if len(errors) == 1 else " ".join(errors.values())
+        return cls(summary, first, errors=dict(errors))
 
 
 @dataclass
 class Submission:
     """What a reporter sends, whatever the channel."""
 
-    category: Category
+    category: Category | None
     lon: float | None
     lat: float | None
     description: str
@@ -93,78 +112,135 @@ class Submission:
     channel: str = Channel.WEB
     user: AbstractBaseUser | None = None
     application: Open311Application | None = None
+    # Fields the channel could not read (a number that is not one, ...), by name.
+    read_errors: dict[str, str] = field(default_factory=dict)
+
+
+# field -> (max length, single line); control characters are refused in all of them.
+TEXT_FIELDS: dict[str, tuple[int, bool]] = {
+    "description": (MAX_DESCRIPTION, False),
+    "address": (300, True),
+    "contact_name": (120, True),
+    "contact_email": (254, True),
+    "contact_phone": (40, True),
+}
+
+
+def _text_errors(s: Submission) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for name, (max_length, single_line) in TEXT_FIELDS.items():
+        value = getattr(s, name)
+        try:
+            clean_text(value, name, max_length=max_length, multiline=not single_line)
+        except EdgeError as exc:
+            if "longer than" in exc.message:
+                errors[name] = _("At most %(n)d characters.") % {"n": max_length}
+            elif "single line" in exc.message:
+                errors[name] = _("Write this on one line.")
+            elif "control characters" in exc.message:
+                errors[name] = _("This contains characters that are not allowed.")
+            else:
+                errors[name] = _("This must be text.")
+    if "description" not in errors and not (s.description or "").strip():
+        errors["description"] = _("Please describe the problem.")
+    email = (s.contact_email or "").strip()
+    if "contact_email" not in errors and email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["contact_email"] = _("Enter a valid e-mail address.")
+    return errors
 
 
 def submit_report(*, city: City, submission: Submission) -> tuple[Report, bool]:
     """Create a report, or return the one already made from the same client id.
 
     Returns (report, created). A replay (an offline queue resending, a double tap)
-    answers the existing report and changes nothing."""
+    answers the existing report and changes nothing. Refusals name every field that
+    needs something (ReportError.errors), not only the first."""
     existing = Report.objects.filter(city=city, client_uuid=submission.client_uuid)
     if (found := existing.first()) is not None:
         return found, False
     s = submission
-    if s.category.city_id != city.pk or not s.category.active:
-        raise ReportError(_("Unknown category."), "category")
-    description = (s.description or "").strip()
-    if not description:
-        raise ReportError(_("Please describe the problem."), "description")
-    if len(description) > MAX_DESCRIPTION:
-        raise ReportError(_("The description is too long."), "description")
-    try:
-        answers = clean_answers(s.category.questions, s.answers)
-    except ValueError as exc:
-        raise ReportError(str(exc), "answers") from None
-    if len(s.photos) > MAX_PHOTOS:
-        raise ReportError(_("At most %(n)d photos.") % {"n": MAX_PHOTOS}, "photos")
-    processed: list[ProcessedPhoto] = []
-    for upload in s.photos:
+    category = s.category
+    if category is not None and (category.city_id != city.pk or not category.active):
+        category = None
+    errors: dict[str, str] = {}
+    if category is None:
+        errors["category"] = _("Choose a category.")
+    errors.update(_text_errors(s))
+    answers: dict[str, Any] = {}
+    if category is not None:
         try:
-            processed.append(process_photo(upload))
-        except PhotoError as exc:
-            raise ReportError(str(exc), "photos") from None
+            answers = clean_answers(category.questions, s.answers)
+        except AnswerErrors as exc:
+            errors.update({f"answers.{code}": m for code, m in exc.errors.items()})
+    processed: list[ProcessedPhoto] = []
+    if len(s.photos) > MAX_PHOTOS:
+        errors["photos"] = _("At most %(n)d photos.") % {"n": MAX_PHOTOS}
+    else:
+        for upload in s.photos:
+            try:
+                processed.append(process_photo(upload))
+            except PhotoError as exc:
+                errors["photos"] = str(exc)
+                break
+    errors.update(s.read_errors)
     lon, lat, source = s.lon, s.lat, "gps"
     if lon is None or lat is None:
         # No fix from the phone: the first photo that knows where it was taken.
         located = next((p for p in processed if p.lon is not None), None)
-        if located is None:
-            raise ReportError(_("Please set the location on the map."), "location")
-        lon, lat, source = located.lon, located.lat, "photo"
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise ReportError(_("The location is not a valid coordinate."), "location")
-    point = Point(lon, lat, srid=SRID)
-    try:
-        where = locate(city, point)
-    except OutsideCity as exc:
-        raise ReportError(str(exc), "location") from None
+        if located is not None:
+            lon, lat, source = located.lon, located.lat, "photo"
+    where, point = None, None
+    if {"lon", "lat", "location"} & errors.keys():
+        pass  # the place could not be read; said already
+    elif lon is None or lat is None:
+        if "photos" not in errors:
+            errors["location"] = _("Please set the location on the map.")
+    else:
+        try:
+            check_lon_lat(lon, lat, "location")
+        except EdgeError:
+            errors["location"] = _("The location is not a valid coordinate.")
+        else:
+            point = Point(lon, lat, srid=SRID)
+            try:
+                where = locate(city, point)
+            except OutsideCity as exc:
+                errors["location"] = str(exc)
+    if errors or category is None or where is None or point is None:
+        raise ReportError.of(errors)
     now = timezone.now()
     report = Report(
         city=city,
-        category=s.category,
+        category=category,
         client_uuid=s.client_uuid,
         geom=point,
-        public_geom=fuzzed(point, s.category.fuzz_m) if s.category.sensitive else point,
+        # The database derives the public point from the category (migration 0004).
+        public_geom=point,
         accuracy_m=s.accuracy_m,
         location_source=source,
         kelurahan=where.kelurahan,
         kecamatan=where.kecamatan,
-        agency=route(s.category, where),
-        description=description,
-        address=(s.address or "").strip()[:300],
+        agency=route(category, where),
+        description=s.description.strip(),
+        address=(s.address or "").strip(),
         answers=answers,
-        contact_name=(s.contact_name or "").strip()[:120],
-        contact_email=(s.contact_email or "").strip()[:254],
-        contact_phone=(s.contact_phone or "").strip()[:40],
+        contact_name=(s.contact_name or "").strip(),
+        contact_email=(s.contact_email or "").strip(),
+        contact_phone=(s.contact_phone or "").strip(),
         channel=s.channel,
         submitted_by=s.user if s.user and s.user.is_authenticated else None,
         application=s.application,
-        due_at=now + timedelta(hours=s.category.sla_hours),
+        due_at=now + timedelta(hours=category.sla_hours),
         created_at=now,
     )
     try:
         with transaction.atomic():
             report.ticket = _free_ticket(city)
             report.save()
+            report.refresh_from_db(fields=["public_geom"])
             ReportEvent.objects.create(
                 city=city,
                 report=report,
@@ -212,25 +288,19 @@ def _save_photo(report: Report, photo: ProcessedPhoto) -> None:
     row.save()
 
 
-def fuzzed(point: Point, distance_m: int) -> Point:
-    """`point` moved by between half and all of `distance_m` in a random direction."""
-    rng = secrets.SystemRandom()
-    d = distance_m * rng.uniform(0.5, 1.0)
-    bearing = rng.uniform(0, 2 * math.pi)
-    dlat = d * math.cos(bearing) / EARTH_M_PER_DEG
-    dlon = d * math.sin(bearing) / (EARTH_M_PER_DEG * math.cos(math.radians(point.y)))
-    return Point(point.x + dlon, point.y + dlat, srid=SRID)
+def has_supported(*, report: Report, client_uuid: uuid.UUID) -> bool:
+    return Support.objects.filter(
+        city_id=report.city_id, report=report, client_uuid=client_uuid
+    ).exists()
 
 
 @transaction.atomic
 def support_report(*, report: Report, client_uuid: uuid.UUID) -> Report:
-    """A citizen's "me too". The same client id supports once."""
+    """A citizen's "me too". The same client id supports a report once."""
     if not report.is_open:
         raise ReportError(_("This report is no longer open."))
     _support, created = Support.objects.get_or_create(
-        city_id=report.city_id,
-        client_uuid=client_uuid,
-        defaults={"report": report},
+        city_id=report.city_id, report=report, client_uuid=client_uuid
     )
     if created:
         Report.objects.filter(pk=report.pk).update(
@@ -244,6 +314,23 @@ def support_report(*, report: Report, client_uuid: uuid.UUID) -> Report:
         )
     report.refresh_from_db()
     return report
+
+
+def clean_note(note: Any) -> str:
+    """A staff note: text, no control characters, at most MAX_NOTE characters."""
+    try:
+        return clean_text(note, "note", max_length=MAX_NOTE).strip()
+    except EdgeError as exc:
+        if "must be text" in exc.message:
+            raise ReportError(_("The note must be text."), "note") from None
+        if "longer than" in exc.message:
+            raise ReportError(
+                _("A note may be at most %(n)d characters long.") % {"n": MAX_NOTE},
+                "note",
+            ) from None
+        raise ReportError(
+            _("The note contains characters that are not allowed."), "note"
+        ) from None
 
 
 def _check_scope(report: Report, scope: Scope) -> None:
@@ -269,6 +356,7 @@ def transition(
     note: str = "",
     public: bool = False,
 ) -> Report:
+    note = clean_note(note)
     report = Report.objects.select_for_update().get(pk=report.pk)
     _check_scope(report, scope)
     if to_status == Status.DUPLICATE:
@@ -313,6 +401,7 @@ def assign(
     note: str = "",
     public: bool = False,
 ) -> Report:
+    note = clean_note(note)
     report = Report.objects.select_for_update().get(pk=report.pk)
     _check_scope(report, scope)
     if not scope.all_agencies:
@@ -355,6 +444,7 @@ def merge_duplicate(
 ) -> Report:
     """Mark `report` a duplicate of `into`; its reporter and supporters now count as
     supporters of `into`."""
+    note = clean_note(note)
     report, into = (
         Report.objects.select_for_update().get(pk=report.pk),
         Report.objects.select_for_update().get(pk=into.pk),
@@ -376,7 +466,14 @@ def merge_duplicate(
         supporter_count=F("supporter_count") + report.supporter_count + 1,
         updated_at=timezone.now(),
     )
-    Support.objects.filter(city_id=report.city_id, report=report).update(report=into)
+    # A client that supported both counts once for `into`.
+    moving = Support.objects.filter(city_id=report.city_id, report=report)
+    moving.filter(
+        client_uuid__in=Support.objects.filter(
+            city_id=into.city_id, report=into
+        ).values("client_uuid")
+    ).delete()
+    moving.update(report=into)
     text = note.strip() or _("Same problem as %(ticket)s.") % {"ticket": into.ticket}
     ReportEvent.objects.create(
         city_id=report.city_id,
@@ -405,7 +502,8 @@ def add_note(
     *, report: Report, actor: AbstractBaseUser, scope: Scope, note: str, public: bool
 ) -> ReportEvent:
     _check_scope(report, scope)
-    if not note.strip():
+    note = clean_note(note)
+    if not note:
         raise ReportError(_("The note is empty."), "note")
     Report.objects.filter(pk=report.pk).update(updated_at=timezone.now())
     return ReportEvent.objects.create(
@@ -433,17 +531,6 @@ def hash_key(key: str) -> str:
 
 def new_key() -> str:
     return secrets.token_urlsafe(24)
-
-
-@transaction.atomic
-def refuzz_category(category: Category) -> int:
-    """A category just became sensitive: move its reports' public points."""
-    n = 0
-    for report in Report.objects.filter(city_id=category.city_id, category=category):
-        report.public_geom = fuzzed(report.geom, category.fuzz_m)
-        report.save(update_fields=["public_geom", "updated_at"])
-        n += 1
-    return n
 
 
 @transaction.atomic

@@ -1,8 +1,9 @@
 """Reports as a layer source of the serving engine (layers/engine/).
 
-Public columns only: no contact detail, no exact point of a sensitive category (the
-geometry is `public_geom`, fuzzed once at submission), no description of a sensitive
-category, no rejected reports. Table and column names come from `_meta`."""
+Public columns only: no contact detail, no exact point of a fuzzed category (the
+geometry is `public_geom`, derived by the database), no description or area name of
+a fuzzed category, no report of a private category, no rejected reports. Table and
+column names come from `_meta`."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from django.db.models import Count, Max
 
 from layers.engine.sources import LayerSource, Queryable
-from reports.models import HIDDEN_STATUSES, Category, Report
+from reports.models import HIDDEN_STATUSES, Category, Publicity, Report
 
 KEY = "laporan"
 
@@ -39,15 +40,17 @@ def report_source(city_id: int) -> LayerSource:
         f"(SELECT coalesce(nullif(g.acronym, ''), g.name) FROM {t_agency} g "  # noqa: S608
         f"WHERE g.id = t.{_col(Report, 'agency')})"
     )
+    public = f"{category('publicity')} = 'public'"
     properties = (
         "jsonb_build_object("
         "'ticket', t.ticket, "
         f"'category', {category('code')}, "
         f"'category_name', {category('name')}, "
         "'status', t.status, "
-        f"'description', CASE WHEN {category('sensitive')} THEN NULL "
-        "ELSE t.description END, "
-        f"'kelurahan', {kel}, 'kecamatan', {kec}, 'agency', {agency}, "
+        f"'description', CASE WHEN {public} THEN t.description END, "
+        # Area names of the exact point would narrow a fuzzed point's ring.
+        f"'kelurahan', CASE WHEN {public} THEN {kel} END, "
+        f"'kecamatan', CASE WHEN {public} THEN {kec} END, 'agency', {agency}, "
         "'supporters', t.supporter_count, "
         "'created', t.created_at, 'updated', t.updated_at, 'due', t.due_at, "
         "'overdue', (t.status IN ('submitted', 'verified', 'assigned', "
@@ -65,8 +68,9 @@ def report_source(city_id: int) -> LayerSource:
         city_id=city_id,
         geom_column=_col(Report, "public_geom"),
         properties_sql=properties,
-        where=("NOT (t.status = ANY(%s))",),
-        params=([str(s) for s in HIDDEN_STATUSES],),
+        # Private categories never leave the staff console.
+        where=("NOT (t.status = ANY(%s))", f"{category('publicity')} <> %s"),
+        params=([str(s) for s in HIDDEN_STATUSES], Publicity.PRIVATE.value),
         queryables={
             name: Queryable(sql=sql, type="text")
             for name, sql in (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.views import LoginView, redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +18,7 @@ from reports.models import HIDDEN_STATUSES, Category, Photo, Report, Status
 from reports.permissions import staff_scope
 from reports.selectors import categories_payload, public_report, public_report_payload
 from reports.services import TRANSITIONS
+from reports.signin import THROTTLED, ThrottledAuthenticationForm
 
 
 class StaffLoginView(LoginView):
@@ -26,6 +27,14 @@ class StaffLoginView(LoginView):
 
     template_name = "reports/login.html"
     redirect_authenticated_user = True
+    # Failed attempts per user name and address are limited (reports/signin.py).
+    authentication_form = ThrottledAuthenticationForm
+
+    def form_invalid(self, form: ThrottledAuthenticationForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        if form.has_error(NON_FIELD_ERRORS, THROTTLED):
+            response.status_code = 429
+        return response
 
     def get_default_redirect_url(self) -> str:
         return role_home(self.request.user)
@@ -103,8 +112,10 @@ def track_page(request: HttpRequest, city_slug: str, ticket: str) -> HttpRespons
     payload = public_report_payload(report)
     config = {
         "bounds": _bounds(city),
-        "point": [payload["lat"], payload["lon"]],
+        # A private report's page shows its progress only: no place, no map.
+        "point": None if report.category.private else [payload["lat"], payload["lon"]],
         "sensitive": report.category.sensitive,
+        "radius": report.category.fuzz_m,
         "boundaries": reverse(
             "api:boundaries", kwargs={"city_slug": city.slug, "level": "kelurahan"}
         ),

@@ -6,8 +6,6 @@ no token, while a logged-in session must send one."""
 
 from __future__ import annotations
 
-import json
-import math
 import uuid
 from typing import Any
 
@@ -15,7 +13,7 @@ from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,12 +23,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gis_platform.edges import (
+    EdgeError,
+    check_lon_lat,
+    has_control_chars,
+    parse_float,
+    require_object,
+)
 from layers.engine.geojson import Query, stream_feature_collection
 from layers.engine.params import BadParameter, parse_bbox, parse_int, parse_limit
 from layers.models import Agency, City
 from layers.models.city import SRID
 from reports import services
-from reports.models import Category, Channel, Report
+from reports.api.submission import client_uuid_of, parse_submission
+from reports.models import Category, Report
 from reports.permissions import Scope, staff_scope
 from reports.photos import PhotoError, process_photo
 from reports.routing import OutsideCity, locate
@@ -58,22 +64,35 @@ def _city(city_slug: str) -> City:
 
 
 def _point(params: Any) -> Point:
+    """A point from `lon`/`lat` (ASCII numbers in range), checked before GEOS."""
+    if params.get("lon") in (None, "") or params.get("lat") in (None, ""):
+        raise services.ReportError(_("A location is needed."), "location")
     try:
-        lon, lat = float(params.get("lon")), float(params.get("lat"))
-    except (TypeError, ValueError):
-        raise services.ReportError(_("A location is needed."), "location") from None
-    if not (math.isfinite(lon) and math.isfinite(lat)) or not (
-        -180 <= lon <= 180 and -90 <= lat <= 90
-    ):
-        raise services.ReportError(_("The location is not a valid coordinate."))
+        lon = parse_float(params.get("lon"), "lon")
+        lat = parse_float(params.get("lat"), "lat")
+        check_lon_lat(lon, lat, "location")
+    except EdgeError:
+        raise services.ReportError(
+            _("The location is not a valid coordinate."), "location"
+        ) from None
     return Point(lon, lat, srid=SRID)
 
 
 def _uuid(raw: Any, field: str = "client_uuid") -> uuid.UUID:
     try:
-        return uuid.UUID(str(raw))
+        if not isinstance(raw, str):
+            raise ValueError
+        return uuid.UUID(raw)
     except ValueError:
         raise services.ReportError(_("A client id (UUID) is needed."), field) from None
+
+
+def _code(raw: Any) -> str | None:
+    """A code, slug or ticket from a request; None for what cannot be one (not text,
+    NUL or control characters, absurdly long), so it never reaches the database."""
+    if not isinstance(raw, str) or not raw or has_control_chars(raw) or len(raw) > 200:
+        return None
+    return raw
 
 
 class CategoriesApi(APIView):
@@ -99,9 +118,12 @@ class LocateApi(APIView):
 class NearbyApi(APIView):
     def get(self, request: Request, city_slug: str) -> Response:
         city = _city(city_slug)
-        category = Category.objects.filter(
-            city=city, code=request.query_params.get("category", ""), active=True
-        ).first()
+        code = _code(request.query_params.get("category", ""))
+        category = (
+            Category.objects.filter(city=city, code=code, active=True).first()
+            if code
+            else None
+        )
         if category is None:
             return error(_("Unknown category."), field="category")
         try:
@@ -134,76 +156,65 @@ class PhotoLocationApi(APIView):
 
 
 class ReportSubmitApi(APIView):
+    """A 400 is `{"detail": summary, "errors": {field: message}}` in the request's
+    language (see reports/api/submission.py for the field names)."""
+
     parser_classes = (MultiPartParser, FormParser, JSONParser)
+
+    @staticmethod
+    def _refused(exc: services.ReportError, status: int = 400) -> Response:
+        errors = exc.errors
+        detail = (
+            exc.message
+            if len(errors) <= 1
+            else _("Please check the %(n)d fields marked.") % {"n": len(errors)}
+        )
+        return Response({"detail": detail, "errors": errors}, status=status)
 
     def post(self, request: Request, city_slug: str) -> Response:
         city = _city(city_slug)
         data = request.data
         try:
-            client_uuid = _uuid(data.get("client_uuid"))
+            require_object(data)
+        except EdgeError:
+            return self._refused(
+                services.ReportError(_("The request must be a JSON object."))
+            )
+        try:
+            client_uuid = client_uuid_of(data)
         except services.ReportError as exc:
-            return error(exc.message, field=exc.field)
+            return self._refused(exc)
         # A replay is answered before the rate limit: a queue resending must always
         # learn its ticket.
         existing = Report.objects.filter(city=city, client_uuid=client_uuid).first()
         if existing is not None:
             return Response(self._answer(existing, created=False), status=200)
-        if not request.user.is_authenticated and is_ratelimited(
+        # Staff of this city (field officers) are not limited; anyone else is, signed
+        # in or not: an account with no role is as anonymous as no account.
+        staff = staff_scope(request.user, city) is not None
+        if not staff and is_ratelimited(
             request._request,
             group="reports.submit",
             key="ip",
             rate=settings.PETAKOTA_REPORT_RATE,
             increment=True,
         ):
-            return error(_("Too many reports from here; try again later."), 429)
-        category = Category.objects.filter(
-            city=city, code=data.get("category", ""), active=True
-        ).first()
-        if category is None:
-            return error(_("Unknown category."), field="category")
-        try:
-            answers = data.get("answers") or "{}"
-            answers = json.loads(answers) if isinstance(answers, str) else answers
-            if not isinstance(answers, dict):
-                raise ValueError
-        except ValueError:
-            return error(_("The answers are not readable."), field="answers")
-        try:
-            lon = lat = None
-            if data.get("lon") not in (None, "") or data.get("lat") not in (None, ""):
-                point = _point(data)
-                lon, lat = point.x, point.y
-            accuracy = data.get("accuracy_m")
-            accuracy = float(accuracy) if accuracy not in (None, "") else None
-            if accuracy is not None and not (math.isfinite(accuracy) and accuracy >= 0):
-                accuracy = None
-        except services.ReportError as exc:
-            return error(exc.message, field="location")
-        except ValueError:
-            accuracy = None
-        is_field = bool(
-            request.user.is_authenticated and staff_scope(request.user, city)
-        )
-        submission = services.Submission(
-            category=category,
-            lon=lon,
-            lat=lat,
-            accuracy_m=accuracy,
-            description=str(data.get("description", "")),
-            client_uuid=client_uuid,
-            address=str(data.get("address", "")),
-            answers=answers,
-            contact_name=str(data.get("contact_name", "")),
-            contact_email=str(data.get("contact_email", "")),
-            contact_phone=str(data.get("contact_phone", "")),
-            photos=request.FILES.getlist("photos"),
-            channel=Channel.FIELD if is_field else Channel.WEB,
+            return self._refused(
+                services.ReportError(_("Too many reports from here; try again later.")),
+                429,
+            )
+        submission = parse_submission(
+            city=city,
+            data=data,
+            files=request.FILES,
             user=request.user,
+            field_report=staff,
+            client_uuid=client_uuid,
         )
         try:
             report, created = services.submit_report(city=city, submission=submission)
         except services.ReportError as exc:
-            return error(exc.message, field=exc.field)
+            return self._refused(exc)
         return Response(
             self._answer(report, created=created), status=201 if created else 200
         )
@@ -232,15 +243,32 @@ class ReportPublicApi(APIView):
 
 
 class ReportSupportApi(APIView):
+    """One "me too" per client id and report; new supports from one client IP are
+    limited per report (PETAKOTA_SUPPORT_RATE), so 50 made-up client ids from one
+    place do not count as 50 people."""
+
     parser_classes = (JSONParser, FormParser, MultiPartParser)
 
     def post(self, request: Request, city_slug: str, ticket: str) -> Response:
         city = _city(city_slug)
         report = get_object_or_404(Report, city=city, ticket=ticket.upper())
         try:
-            report = services.support_report(
-                report=report, client_uuid=_uuid(request.data.get("client_uuid"))
-            )
+            client_uuid = _uuid(require_object(request.data).get("client_uuid"))
+        except EdgeError as exc:
+            return error(_("The request must be a JSON object."), field=exc.field)
+        except services.ReportError as exc:
+            return error(exc.message, field=exc.field)
+        replay = services.has_supported(report=report, client_uuid=client_uuid)
+        if not replay and is_ratelimited(
+            request._request,
+            group=f"reports.support.{report.pk}",
+            key="ip",
+            rate=settings.PETAKOTA_SUPPORT_RATE,
+            increment=True,
+        ):
+            return error(_("This report was already supported from here."), 429)
+        try:
+            report = services.support_report(report=report, client_uuid=client_uuid)
         except services.ReportError as exc:
             return error(exc.message, field=exc.field)
         return Response({"ticket": report.ticket, "supporters": report.supporter_count})
@@ -308,20 +336,23 @@ class ConsoleDetailApi(APIView):
 def _act(
     request: Request, city: City, scope: Scope, report: Report, data: Any
 ) -> Report:
+    if not isinstance(data, dict):
+        raise services.ReportError(_("The request must be a JSON object."))
     action = data.get("action")
-    note = str(data.get("note") or "")
-    public = bool(data.get("public"))
+    note = services.clean_note(data.get("note"))
+    public = data.get("public") in (True, "1", "true", "on")
     if action == "transition":
         return services.transition(
             report=report,
-            to_status=str(data.get("status")),
+            to_status=_code(data.get("status")) or "",
             actor=request.user,
             scope=scope,
             note=note,
             public=public,
         )
     if action == "assign":
-        agency = Agency.objects.filter(city=city, slug=data.get("agency") or "").first()
+        slug = _code(data.get("agency"))
+        agency = Agency.objects.filter(city=city, slug=slug).first() if slug else None
         if agency is None:
             raise services.ReportError(_("Unknown agency."), "agency")
         return services.assign(
@@ -333,9 +364,12 @@ def _act(
             public=public,
         )
     if action == "merge":
-        into = Report.objects.filter(
-            city=city, ticket=str(data.get("into") or "").upper()
-        ).first()
+        into_ticket = _code(data.get("into"))
+        into = (
+            Report.objects.filter(city=city, ticket=into_ticket.upper()).first()
+            if into_ticket
+            else None
+        )
         if into is None:
             raise services.ReportError(_("Unknown report to merge into."), "into")
         return services.merge_duplicate(
@@ -376,10 +410,14 @@ class ConsoleBulkApi(APIView):
     def post(self, request: Request, city_slug: str) -> Response:
         city = _city(city_slug)
         scope = _scope(request, city)
+        if not isinstance(request.data, dict):
+            return error(_("The request must be a JSON object."))
         tickets = request.data.get("tickets")
         if not isinstance(tickets, list) or not tickets or len(tickets) > 200:
             return error(_("Choose between 1 and 200 reports."), field="tickets")
-        wanted = {str(t).upper() for t in tickets}
+        if not all(_code(t) for t in tickets):
+            return error(_("Tickets are codes like ABCD-EFGH."), field="tickets")
+        wanted = {t.upper() for t in tickets}
         reports = list(Report.objects.in_scope(scope).filter(ticket__in=wanted))
         missing = wanted - {r.ticket for r in reports}
         if missing:
@@ -400,3 +438,30 @@ class ConsoleBulkApi(APIView):
         except services.ReportError as exc:
             return error(exc.message, field=exc.field)
         return Response({"changed": sorted(r.ticket for r in reports)})
+
+
+def console_csv_export(
+    request: HttpRequest, city_slug: str
+) -> StreamingHttpResponse | HttpResponse:
+    """The console's filtered list as CSV (staff only; the list's filters and scope).
+    Everything is checked before the first byte is streamed."""
+    from django.http import JsonResponse
+
+    from reports.console_csv import console_csv
+
+    city = _city(city_slug)
+    scope = staff_scope(request.user, city)
+    if scope is None:
+        return JsonResponse({"error": _("The console is for city staff.")}, status=403)
+    try:
+        filters = parse_console_filters(city, request.GET)
+    except FilterError as exc:
+        return JsonResponse({"error": str(exc), "field": None}, status=400)
+    response = StreamingHttpResponse(
+        console_csv(console_reports(scope, filters), city),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="laporan-{city.slug}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,11 +1,13 @@
 """Open311 GeoReport v2 output: the same payload as JSON or XML, and the spec's errors.
 
-XML is built with ElementTree, so every text is escaped; list members get the element
+XML is built with ElementTree, so every text is escaped (and characters XML cannot
+carry are dropped); list members get the element
 names the spec uses (<services><service>, <service_requests><request>, ...)."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -36,7 +38,17 @@ def _fill(element: ET.Element, value: Any) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     else:
-        element.text = str(value)
+        element.text = xml_text(str(value))
+
+
+# Characters XML 1.0 cannot carry, even escaped: C0 controls but TAB/LF/CR, lone
+# surrogates, U+FFFE/U+FFFF. Input refuses them; rows stored before that are cleaned
+# here, so the feed stays well-formed whatever is in the database.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    return _NOT_XML.sub("", value)
 
 
 def render(payload: Any, fmt: str, *, root: str, status: int = 200) -> HttpResponse:

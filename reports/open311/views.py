@@ -7,7 +7,6 @@ contact detail."""
 
 from __future__ import annotations
 
-import math
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,10 +19,10 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from gis_platform.edges import EdgeError, check_lon_lat, clean_text, parse_float
 from layers.models import City
 from reports import services
 from reports.models import (
-    HIDDEN_STATUSES,
     OPEN_STATUSES,
     Category,
     Channel,
@@ -48,8 +47,19 @@ class Open311Error(Exception):
         self.description = description
 
 
+def _param(raw: str | None, name: str) -> str:
+    """A query or form value: text without NUL or control characters."""
+    try:
+        return clean_text(raw, name, max_length=2000, multiline=False)
+    except EdgeError as exc:
+        raise Open311Error(400, f"{name} {exc.message}") from None
+
+
 def _jurisdiction(request: HttpRequest) -> City:
-    slug = request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id")
+    slug = _param(
+        request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id"),
+        "jurisdiction_id",
+    )
     if not slug:
         raise Open311Error(400, "jurisdiction_id is required (the city slug).")
     city = City.objects.filter(slug=slug).first()
@@ -190,9 +200,10 @@ def _request_payload(request: HttpRequest, r: Report) -> dict[str, Any]:
         "expected_datetime": _w3c(r.due_at, city)
         if r.status in OPEN_STATUSES
         else None,
-        "address": ", ".join(
-            a.name for a in (r.kelurahan, r.kecamatan) if a is not None
-        ),
+        # Area names of the exact point would narrow a fuzzed point's ring.
+        "address": None
+        if sensitive
+        else ", ".join(a.name for a in (r.kelurahan, r.kecamatan) if a is not None),
         "address_id": None,
         "zipcode": None,
         "lat": round(r.public_geom.y, 6),
@@ -217,9 +228,13 @@ def _with_related(qs: QuerySet[Report]) -> QuerySet[Report]:
 
 
 def _date(raw: str | None, name: str) -> datetime | None:
+    raw = _param(raw, name)
     if not raw:
         return None
-    value = parse_datetime(raw)
+    try:
+        value = parse_datetime(raw)
+    except ValueError:  # well-formed but impossible: 2024-02-30, hour 25
+        value = None
     if value is None:
         raise Open311Error(400, f"{name} must be a W3C date and time.")
     if timezone.is_naive(value):
@@ -230,12 +245,12 @@ def _date(raw: str | None, name: str) -> datetime | None:
 def _list_requests(request: HttpRequest, city: City) -> list[dict[str, Any]]:
     params = request.GET
     qs = Report.objects.filter(city=city).public()
-    if ids := params.get("service_request_id"):
+    if ids := _param(params.get("service_request_id"), "service_request_id"):
         # The spec: with ids, every other filter is ignored.
         wanted = [i.strip().upper() for i in ids.split(",") if i.strip()][:MAX_REQUESTS]
         rows = _with_related(qs.filter(ticket__in=wanted))
         return [_request_payload(request, r) for r in rows]
-    if codes := params.get("service_code"):
+    if codes := _param(params.get("service_code"), "service_code"):
         qs = qs.filter(category__code__in=[c.strip() for c in codes.split(",")])
     start = _date(params.get("start_date"), "start_date")
     end = _date(params.get("end_date"), "end_date")
@@ -245,7 +260,7 @@ def _list_requests(request: HttpRequest, city: City) -> list[dict[str, Any]]:
         qs = qs.filter(created_at__gte=start)
     if end is not None:
         qs = qs.filter(created_at__lte=end)
-    if status := params.get("status"):
+    if status := _param(params.get("status"), "status"):
         wanted_status = {s.strip() for s in status.split(",")}
         if not wanted_status <= {"open", "closed"}:
             raise Open311Error(400, "status must be open, closed or both.")
@@ -260,29 +275,33 @@ def _list_requests(request: HttpRequest, city: City) -> list[dict[str, Any]]:
 
 
 def _number(raw: str | None, name: str) -> float:
+    """An ASCII number (Unicode digits and NaN/Infinity refused)."""
     try:
-        value = float(raw)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        return parse_float(raw, name)
+    except EdgeError:
         raise Open311Error(400, f"{name} is required and must be a number.") from None
-    if not math.isfinite(value):
-        raise Open311Error(400, f"{name} must be a finite number.")
-    return value
 
 
 def _create_request(request: HttpRequest, city: City) -> list[dict[str, Any]]:
     data = request.POST
-    key = data.get("api_key", "")
+    key = _param(data.get("api_key", ""), "api_key")
     app = Open311Application.objects.filter(
         city=city, key_hash=services.hash_key(key), active=True
     ).first()
     if not key or app is None:
         raise Open311Error(403, "api_key is missing or not valid for this city.")
     category = Category.objects.filter(
-        city=city, code=data.get("service_code", ""), active=True
+        city=city,
+        code=_param(data.get("service_code", ""), "service_code"),
+        active=True,
     ).first()
     if category is None:
         raise Open311Error(404, "Unknown service_code.")
     lat, lon = _number(data.get("lat"), "lat"), _number(data.get("long"), "long")
+    try:
+        check_lon_lat(lon, lat, "lat/long")
+    except EdgeError as exc:
+        raise Open311Error(400, str(exc)) from None
     answers: dict[str, Any] = {}
     for name in data:
         if name.startswith("attribute[") and name.endswith("]"):
@@ -308,7 +327,8 @@ def _create_request(request: HttpRequest, city: City) -> list[dict[str, Any]]:
     try:
         report, _created = services.submit_report(city=city, submission=submission)
     except services.ReportError as exc:
-        raise Open311Error(400, exc.message) from None
+        detail = "; ".join(f"{k}: {v}" for k, v in exc.errors.items())
+        raise Open311Error(400, detail or exc.message) from None
     return [
         {
             "service_request_id": report.ticket,
@@ -335,9 +355,7 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
 def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpResponse:
     def build() -> list[dict[str, Any]]:
         city = _jurisdiction(request)
-        qs = Report.objects.filter(city=city, ticket=request_id.upper()).exclude(
-            status__in=HIDDEN_STATUSES
-        )
+        qs = Report.objects.filter(city=city, ticket=request_id.upper()).public()
         rows = list(_with_related(qs))
         if not rows:
             raise Open311Error(404, f"Unknown service_request_id {request_id!r}.")

@@ -17,7 +17,7 @@ import pytest
 from django.contrib.gis.geos import Point, Polygon
 from django.test import Client
 
-from reports.models import Report
+from reports.models import Category, Report
 from reports.sources import KEY
 from tests.reports.conftest import INSIDE, submit
 from tests.reports.test_privacy import CONTACT, body, coords_in
@@ -60,7 +60,8 @@ class Submitted:
 
 
 def submit_pair(city) -> Submitted:
-    """A sensitive and a normal report, through the API, as anonymous citizens."""
+    """A fuzzed and a normal report, through the API, as anonymous citizens."""
+    Category.objects.filter(city=city, code="kekerasan").update(publicity="fuzzed")
     sensitive = submit(
         Client(),
         city,

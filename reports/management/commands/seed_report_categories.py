@@ -8,12 +8,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from layers.models import Agency, City
-from reports.models import Category
+from reports.models import Category, Publicity
+
+PUBLIC = Publicity.PUBLIC
 
 YES_NO = [{"key": "ya", "name": "Ya"}, {"key": "tidak", "name": "Tidak"}]
 
-# (code, name, group, agency slug, SLA hours, duplicate radius m, sensitive,
-#  description, keywords, questions)
+# (code, name, group, agency slug, SLA hours, duplicate radius m, publicity,
+#  description, keywords, questions). Reports of violence are private: never in any
+# public output, visible to staff only.
 CATEGORIES: list[tuple] = [
     (
         "jalan-rusak",
@@ -22,7 +25,7 @@ CATEGORIES: list[tuple] = [
         "dinas-pu",
         72,
         50,
-        False,
+        PUBLIC,
         "Lubang, retak atau amblas di jalan dan trotoar.",
         "jalan,lubang,aspal,trotoar",
         [
@@ -46,7 +49,7 @@ CATEGORIES: list[tuple] = [
         "dinas-pu",
         24,
         200,
-        False,
+        PUBLIC,
         "Genangan air atau banjir di jalan, permukiman atau saluran.",
         "banjir,genangan,air,saluran,drainase",
         [
@@ -65,7 +68,7 @@ CATEGORIES: list[tuple] = [
         "dlh",
         48,
         75,
-        False,
+        PUBLIC,
         "Sampah tidak terangkut, tempat pembuangan liar.",
         "sampah,tps,bau",
         [],
@@ -77,7 +80,7 @@ CATEGORIES: list[tuple] = [
         "dinas-pu",
         72,
         30,
-        False,
+        PUBLIC,
         "Penerangan jalan umum (PJU) mati atau berkedip.",
         "lampu,pju,penerangan,gelap",
         [
@@ -96,7 +99,7 @@ CATEGORIES: list[tuple] = [
         "dlh",
         12,
         50,
-        False,
+        PUBLIC,
         "Pohon tumbang atau dahan patah yang membahayakan.",
         "pohon,tumbang,dahan",
         [
@@ -116,7 +119,7 @@ CATEGORIES: list[tuple] = [
         "bagian-pemerintahan",
         24,
         0,
-        True,
+        Publicity.PRIVATE,
         "Laporan kekerasan; lokasi tepat dan identitas pelapor dirahasiakan.",
         "kekerasan,anak,perempuan,kdrt",
         [],
@@ -128,7 +131,7 @@ CATEGORIES: list[tuple] = [
         "dinkes",
         72,
         100,
-        False,
+        PUBLIC,
         "Keluhan pelayanan puskesmas atau rumah sakit.",
         "puskesmas,rumah sakit,kesehatan",
         [],
@@ -150,7 +153,7 @@ class Command(BaseCommand):
             raise CommandError(f"No city {opts['city']!r}; run load_demo.") from None
         agencies = {a.slug: a for a in Agency.objects.filter(city=city)}
         for order, row in enumerate(CATEGORIES):
-            (code, name, group, agency, sla, radius, sensitive, text, kw, qs) = row
+            (code, name, group, agency, sla, radius, publicity, text, kw, qs) = row
             category, _ = Category.objects.update_or_create(
                 city=city,
                 code=code,
@@ -160,7 +163,7 @@ class Command(BaseCommand):
                     "agency": agencies.get(agency),
                     "sla_hours": sla,
                     "duplicate_radius_m": radius,
-                    "sensitive": sensitive,
+                    "publicity": publicity,
                     "description": text,
                     "keywords": kw,
                     "questions": qs,
