@@ -84,9 +84,12 @@ DATABASES = {
 # pages and nearest-N queries to workers, 4-20x slower than reading them in one
 # process. Big scans (counts per area, 50k-feature pages) still go parallel.
 PG_PARALLEL_SETUP_COST = env_int("DATABASE_PARALLEL_SETUP_COST", 10_000)
+# JIT off in every session, so a managed database whose configuration we cannot
+# change still never compiles: PostGIS's high cost estimates sent tile and page
+# queries past jit_above_cost, and compiling took 250 ms of a 256 ms tile.
 DATABASES["default"]["OPTIONS"] = {
     "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT_S", 5),
-    "options": f"-c parallel_setup_cost={PG_PARALLEL_SETUP_COST}",
+    "options": f"-c parallel_setup_cost={PG_PARALLEL_SETUP_COST} -c jit=off",
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
