@@ -1,3 +1,4 @@
+import io
 import json
 import os
 import socket
@@ -10,6 +11,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client
+
+from gis_platform.health import settings_that_hurt
 
 
 def test_healthz_reports_database_postgis_and_migrations(client, db):
@@ -111,3 +117,47 @@ def test_missing_secret_key_in_production_is_a_clear_error():
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def _session_setting(name: str, value: str) -> None:
+    """Only this test's session: the server's configuration stays as it is."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
+
+
+def test_chosen_settings_leave_nothing_to_review_but_the_test_clusters_fsync(db):
+    # scripts/test.sh runs a throw-away cluster with fsync off on purpose.
+    assert {item["setting"] for item in settings_that_hurt()} <= {"fsync"}
+    body = Client().get("/healthz").json()
+    assert body["database_settings"] in ("ok", "1 to review")
+
+
+def test_healthz_counts_settings_that_hurt_and_shows_them_to_staff_only(
+    client, django_user_model, db
+):
+    _session_setting("jit", "on")
+    _session_setting("work_mem", "4MB")
+    anonymous = client.get("/healthz")
+    assert anonymous.status_code == 200  # slow is not down
+    body = anonymous.json()
+    assert body["status"] == "ok"
+    assert body["database_settings"] in ("2 to review", "3 to review")
+    assert "database_settings_to_review" not in body
+
+    staff = django_user_model.objects.create_user("ops", password="x", is_staff=True)
+    client.force_login(staff)
+    detail = client.get("/healthz").json()["database_settings_to_review"]
+    by_name = {item["setting"]: item for item in detail}
+    assert by_name["jit"]["value"] == "on"
+    assert "jit = off" in by_name["jit"]["fix"]
+    assert by_name["work_mem"]["value"] == "4MB"
+    assert "random_page_cost" not in by_name
+
+
+def test_check_db_settings_command_fails_on_jit_and_names_the_fix(db):
+    _session_setting("jit", "on")
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="to review"):
+        call_command("check_db_settings", stdout=out)
+    assert "jit = on" in out.getvalue()
+    assert "change to: jit = off" in out.getvalue()
