@@ -8,18 +8,25 @@ own JS and CSS (django-leaflet's copy) are inlined into the file.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import re
 from pathlib import Path
 
 import folium
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils.html import escape
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from layers.engine.geojson import stream_feature_collection
 from layers.engine.sources import LayerSource, admin_area_source, feature_layer_source
 from layers.engine.sql import Query
-from layers.models import City, Layer
+from layers.models import AdminArea, City, Layer
 
 _PLACEHOLDER_JS = "petakota-inline-leaflet.js"
 _PLACEHOLDER_CSS = "petakota-inline-leaflet.css"
@@ -54,6 +61,9 @@ function (feature, layer) {
 # A shared file must stay small enough to e-mail and open on a phone.
 MAX_FEATURES_PER_LAYER = 5000
 
+# A built file is kept this long; its key changes with any data it holds anyway.
+CACHE_TIMEOUT_S = 24 * 3600
+
 
 def _collection(source: LayerSource, limit: int | None = None) -> dict:
     query = Query(precision=6, limit=limit)
@@ -86,7 +96,7 @@ def static_map_html(city: City, layers: QuerySet[Layer] | list[Layer]) -> str:
     fmap.default_css = [("leaflet_css", _PLACEHOLDER_CSS)]
     folium.GeoJson(
         _collection(admin_area_source(city.pk, "kecamatan")),
-        name="Kecamatan",
+        name=escape(_("Kecamatan")),
         style_function=lambda _: {
             "color": "#1f3b4d",
             "weight": 2,
@@ -96,6 +106,7 @@ def static_map_html(city: City, layers: QuerySet[Layer] | list[Layer]) -> str:
         on_each_feature=folium.JsCode(_TOOLTIP_JS),
     ).add_to(fmap)
     attributions = []
+    names: set[str] = set()
     for layer in layers:
         data = _collection(feature_layer_source(layer), MAX_FEATURES_PER_LAYER + 1)
         if not data["features"]:
@@ -103,7 +114,13 @@ def static_map_html(city: City, layers: QuerySet[Layer] | list[Layer]) -> str:
         name = layer.title
         if len(data["features"]) > MAX_FEATURES_PER_LAYER:
             del data["features"][MAX_FEATURES_PER_LAYER:]
-            name = f"{layer.title} ({MAX_FEATURES_PER_LAYER:,} first)"
+            name = _("%(title)s (first %(count)s)") % {
+                "title": layer.title,
+                "count": f"{MAX_FEATURES_PER_LAYER:,}",
+            }
+        # Leaflet's layer control writes names with innerHTML: escape every one. Two
+        # layers with one title would share one entry of the control: number them.
+        name = _unique(escape(name), names)
         colour = (layer.style or {}).get("color", "#555555")
         folium.GeoJson(
             data,
@@ -149,4 +166,108 @@ def static_map_html(city: City, layers: QuerySet[Layer] | list[Layer]) -> str:
         raise RuntimeError(
             "folium changed how it writes assets; the map would be blank"
         )
+    return _with_policy(html)
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{name} ({n})"
+    taken.add(candidate)
+    return candidate
+
+
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+_INLINE_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+_TAGS_WITH_ATTRIBUTES = re.compile(r"<(?:script|style)\s", re.IGNORECASE)
+
+
+def _sha256(text: str) -> str:
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+def file_policy(html: str) -> str:
+    """The Content-Security-Policy of a built file: exactly its own inline scripts and
+    styles (by hash), nothing loaded from anywhere. Whatever else ends up in the file
+    (an event handler attribute, a script a name smuggled in) does not run."""
+    scripts = " ".join(dict.fromkeys(map(_sha256, _INLINE_SCRIPT.findall(html))))
+    styles = " ".join(dict.fromkeys(map(_sha256, _INLINE_STYLE.findall(html))))
+    return (
+        f"default-src 'none'; script-src {scripts}; style-src {styles}; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
+
+
+def _with_policy(html: str) -> str:
+    """Put the file's policy in a <meta> at the top of <head>: a downloaded file is
+    opened from disk, where no HTTP header protects it."""
+    # Folium writes every script and style as a bare element; anything else (a
+    # src=, an attribute) would escape the hashes below.
+    if _TAGS_WITH_ATTRIBUTES.search(html):
+        raise RuntimeError("the map file has scripts the policy would not cover")
+    policy = file_policy(html)
+    head = html.index("<head>") + len("<head>")
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
+    return f"{html[:head]}\n    {meta}{html[head:]}"
+
+
+def _areas_fingerprint(city: City) -> str:
+    """Changes whenever a kecamatan of the city (drawn in the file) changes."""
+    table = AdminArea._meta.db_table
+    with connection.cursor() as cursor:
+        # Table name from _meta; the city id is a parameter.
+        cursor.execute(
+            "SELECT md5(coalesce(string_agg(id || ':' || name || ':' || "  # noqa: S608
+            f"md5(ST_AsBinary(geom)), ',' ORDER BY id), '')) FROM {table} "
+            "WHERE city_id = %s AND level = 'kecamatan'",
+            [city.pk],
+        )
+        return cursor.fetchone()[0]
+
+
+def static_map_key(city: City, layers: list[Layer], *, viewer: str) -> str:
+    """A cache key naming everything the file is built from: the city row, its
+    kecamatan, each layer's id (never reused) with its data version (never goes
+    back) and what of its metadata enters the file, the language, and who asks."""
+    parts = [
+        city.pk,
+        city.name,
+        list(city.boundary.extent),
+        [city.default_center.x, city.default_center.y, city.default_zoom],
+        _areas_fingerprint(city),
+        [
+            [
+                layer.pk,
+                layer.data_version,
+                layer.title,
+                layer.attribution,
+                (layer.style or {}).get("color"),
+            ]
+            for layer in layers
+        ],
+        get_language(),
+        viewer,
+    ]
+    digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+    return f"static-map:{digest}"
+
+
+def cached_static_map_html(city: City, layers: list[Layer], *, viewer: str) -> str:
+    """The file from the shared cache, built once per key: concurrent requests for a
+    key not yet built wait for the one building it instead of building it again."""
+    key = static_map_key(city, layers, viewer=viewer)
+    html = cache.get(key)
+    if html is not None:
+        return html
+    lock_id = int.from_bytes(
+        hashlib.sha256(key.encode()).digest()[:8], "big", signed=True
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+        html = cache.get(key)
+        if html is None:
+            html = static_map_html(city, layers)
+            cache.set(key, html, CACHE_TIMEOUT_S)
     return html

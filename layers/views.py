@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from layers.models import City, Layer
 from layers.selectors import area_counts, layer_catalog, source_catalog
-from layers.static_maps import static_map_html
+from layers.static_maps import cached_static_map_html, file_policy
 
 
 def city_list(request: HttpRequest) -> HttpResponse:
@@ -23,10 +23,17 @@ def static_map(request: HttpRequest, city_slug: str) -> HttpResponse:
     wanted = [slug for slug in request.GET.get("layers", "").split(",") if slug]
     if wanted:
         layers = layers.filter(slug__in=wanted)
-    response = HttpResponse(
-        static_map_html(city, list(layers)), content_type="text/html; charset=utf-8"
-    )
+    # Whoever may see more layers gets a file of their own (the key holds the layers
+    # too; this keeps anonymous and signed-in files apart even when they match).
+    viewer = "signed-in" if request.user.is_authenticated else "anonymous"
+    html = cached_static_map_html(city, list(layers), viewer=viewer)
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="peta-{city.slug}.html"'
+    # Its inline scripts only (by hash), and a sandbox: opened from the platform, it
+    # runs as an origin of its own, away from the platform's cookies and pages.
+    response["Content-Security-Policy"] = (
+        f"{file_policy(html)}; frame-ancestors 'none'; sandbox allow-scripts"
+    )
     return response
 
 

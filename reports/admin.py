@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
-from django.contrib.gis.admin import GISModelAdmin
 from django.http import HttpRequest
+from leaflet.admin import LeafletGeoAdmin
 
 from reports import services
 from reports.models import (
@@ -58,7 +58,8 @@ class ReportEventInline(admin.TabularInline):
 
 
 @admin.register(Report)
-class ReportAdmin(GISModelAdmin):
+class ReportAdmin(LeafletGeoAdmin):
+    # Leaflet from local static files (GISModelAdmin loads OpenLayers from a CDN).
     list_display = ("ticket", "city", "category", "status", "agency", "due_at")
     list_filter = ("city", "status", "category")
     search_fields = ("ticket", "description")

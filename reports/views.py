@@ -154,6 +154,7 @@ def console_page(request: HttpRequest, city_slug: str) -> HttpResponse:
             ),
             "list": _api("console-list", city),
             "bulk": _api("console-bulk", city),
+            "csv": _api("console-csv", city),
             "detail": _api("console-list", city) + "/TICKET",
         },
         "text": {

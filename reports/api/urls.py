@@ -13,6 +13,7 @@ urlpatterns = [
     path("public.geojson", views.public_geojson, name="geojson"),
     path("console/reports", views.ConsoleListApi.as_view(), name="console-list"),
     path("console/bulk", views.ConsoleBulkApi.as_view(), name="console-bulk"),
+    path("console/reports.csv", views.console_csv_export, name="console-csv"),
     re_path(
         rf"^console/reports/{TICKET}$",
         views.ConsoleDetailApi.as_view(),

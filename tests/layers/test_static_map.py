@@ -1,11 +1,15 @@
 """The shareable HTML map: self-contained, offline, escaped."""
 
+import base64
+import hashlib
 import re
 
 import pytest
 from django.contrib.gis.geos import Point
 
-from layers.models import Feature, Layer, Visibility
+import layers.static_maps
+from layers.models import Agency, Feature, Layer, Role, Visibility
+from tests.factories import MembershipFactory
 
 HOSTILE = '<img src=x onerror="window.__pwned=1">'
 
@@ -41,6 +45,10 @@ def test_static_map_draws_offline_with_escaped_popups(
         geom=Point(106.70, -6.23, srid=4326),
         properties={"name": HOSTILE},
     )
+    # The layer control writes layer names with innerHTML.
+    hostile_title = Layer.objects.get(city=tangerang, slug="pasar")
+    hostile_title.title = HOSTILE
+    hostile_title.save()
     page.goto(f"{live_server.url}/kota-tangerang/")
     with page.expect_download() as download:
         page.click("#share-html")
@@ -50,6 +58,9 @@ def test_static_map_draws_offline_with_escaped_popups(
     page.goto(path.as_uri())
     page.wait_for_selector("path.leaflet-interactive")
     assert page.locator("path.leaflet-interactive").count() >= 13 + 350
+    control = page.locator(".leaflet-control-layers")
+    assert HOSTILE in control.inner_text()
+    assert control.locator("img").count() == 0
     assert (
         "© OpenStreetMap contributors"
         in page.locator(".leaflet-control-attribution").inner_text()
@@ -75,3 +86,103 @@ def test_static_map_draws_offline_with_escaped_popups(
     assert page.evaluate("window.__pwned") is None
     assert [u for u in external_requests if not u.startswith("file:")] == []
     assert console_errors == []
+
+
+def _inline_hashes(html: str, tag: str) -> set[str]:
+    return {
+        "'sha256-"
+        + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        + "'"
+        for body in re.findall(rf"<{tag}>(.*?)</{tag}>", html, re.DOTALL)
+    }
+
+
+def test_static_map_escapes_layer_titles(client, tangerang):
+    layer = Layer.objects.get(city=tangerang, slug="pasar")
+    layer.title = HOSTILE
+    layer.save()
+    html = client.get("/kota-tangerang/map.html").content.decode()
+    assert "<img" not in html
+    # Escaped as HTML, then written as JSON (& as \u0026) into the script.
+    assert "\\u003cimg" not in html
+    assert "\\u0026lt;img src=x onerror=" in html
+
+
+def test_static_map_allows_only_its_own_inline_scripts(client, tangerang):
+    response = client.get("/kota-tangerang/map.html")
+    html = response.content.decode()
+    meta = re.search(
+        r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', html
+    )
+    assert meta, "the downloaded file carries its own policy"
+    assert html.index(meta.group(0)) < html.index("<script")
+    for policy in (meta.group(1), response["Content-Security-Policy"]):
+        directives = {
+            name: value
+            for name, _, value in (
+                d.strip().partition(" ") for d in policy.split(";") if d.strip()
+            )
+        }
+        assert directives["default-src"] == "'none'"
+        assert set(directives["script-src"].split()) == _inline_hashes(html, "script")
+        assert set(directives["style-src"].split()) == _inline_hashes(html, "style")
+        assert "unsafe" not in policy
+    header = response["Content-Security-Policy"]
+    assert "sandbox allow-scripts" in header
+    assert "frame-ancestors 'none'" in header
+
+
+@pytest.fixture
+def build_count(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    build = layers.static_maps.static_map_html
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(layers.static_maps, "static_map_html", counting)
+    return calls
+
+
+def test_static_map_is_built_once_until_its_data_changes(
+    client, tangerang, build_count
+):
+    first = client.get("/kota-tangerang/map.html").content
+    assert client.get("/kota-tangerang/map.html").content == first
+    assert len(build_count) == 1
+    layer = Layer.objects.get(city=tangerang, slug="rumah-sakit")
+    Feature.objects.create(
+        city=tangerang,
+        layer=layer,
+        geom=Point(106.70, -6.23, srid=4326),
+        properties={"name": "RS Baru Sekali"},
+    )
+    html = client.get("/kota-tangerang/map.html").content.decode()
+    assert len(build_count) == 2
+    assert "RS Baru Sekali" in html
+    layer.refresh_from_db()
+    layer.title = "Rumah sakit umum"
+    layer.save()
+    assert "Rumah sakit umum" in client.get("/kota-tangerang/map.html").content.decode()
+    assert len(build_count) == 3
+
+
+def test_static_map_cache_keeps_languages_and_viewers_apart(
+    client, tangerang, build_count
+):
+    client.get("/kota-tangerang/map.html", HTTP_ACCEPT_LANGUAGE="id")
+    client.get("/kota-tangerang/map.html", HTTP_ACCEPT_LANGUAGE="en")
+    assert len(build_count) == 2
+    dinkes = Agency.objects.get(city=tangerang, slug="dinkes")
+    pasar = Layer.objects.get(city=tangerang, slug="pasar")
+    pasar.visibility = Visibility.INTERNAL
+    pasar.save()
+    anonymous = client.get("/kota-tangerang/map.html").content.decode()
+    member = MembershipFactory(city=tangerang, agency=dinkes, role=Role.AGENCY_EDITOR)
+    client.force_login(member.user)
+    staff = client.get("/kota-tangerang/map.html").content.decode()
+    assert "pusat belanja" in staff
+    assert "pusat belanja" not in anonymous
+    client.logout()
+    assert client.get("/kota-tangerang/map.html").content.decode() == anonymous

@@ -24,7 +24,9 @@
     return params.toString();
   }
   async function refresh() {
-    const r = await fetch(`${cfg.urls.list}?${query()}`, { credentials: "same-origin" });
+    const q = query();
+    $("export-csv").href = q ? `${cfg.urls.csv}?${q}` : cfg.urls.csv;
+    const r = await fetch(`${cfg.urls.list}?${q}`, { credentials: "same-origin" });
     const text = await r.text();
     if (text === lastBody) return;
     lastBody = text;
@@ -66,6 +68,8 @@
     show(await r.json());
   }
   function show(d) {
+    // A note is internal unless ticked for this report: never carry "public" over.
+    if (!current || current.ticket !== d.ticket) { $("d-public").checked = false; $("d-note").value = ""; }
     current = d;
     $("detail").hidden = false;
     $("d-ticket").textContent = d.ticket;
@@ -106,6 +110,8 @@
   async function act(payload) {
     payload.note = $("d-note").value; payload.public = $("d-public").checked;
     const [r, body] = await post(`${cfg.urls.detail.replace("TICKET", current.ticket)}/action`, payload);
+    // Back to internal after every action, sent or refused.
+    $("d-public").checked = false;
     $("d-error").hidden = r.ok;
     $("d-error").textContent = r.ok ? "" : (body.error || body.detail || r.status);
     if (r.ok) { $("d-note").value = ""; show(body); lastBody = ""; refresh(); }
@@ -126,6 +132,13 @@
     });
   }
   $("filters").addEventListener("change", () => { lastBody = ""; refresh(); });
+  $("filters").addEventListener("submit", (e) => { e.preventDefault(); lastBody = ""; refresh(); });
+  let typing = null;
+  $("search").addEventListener("input", () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => { lastBody = ""; refresh(); }, 300);
+  });
+  $("d-close").addEventListener("click", () => { $("detail").hidden = true; current = null; });
   refresh();
   setInterval(refresh, cfg.pollMs);
 })();
