@@ -24,6 +24,7 @@ import shapely
 from django.db import connection
 from psycopg import sql
 
+from importers.spreadsheet import neutralise_formula, safe_cell_sql
 from layers.engine.geojson import Query, stream_feature_collection
 from layers.engine.sources import feature_layer_source
 from layers.models import Feature, Layer
@@ -89,16 +90,28 @@ def geojson_chunks(layer: Layer, query: ExportQuery) -> Iterator[str]:
 
 
 def _select(
-    layer: Layer, query: ExportQuery, geometry: sql.Composable
+    layer: Layer,
+    query: ExportQuery,
+    geometry: sql.Composable,
+    *,
+    csv_safe: bool = False,
 ) -> tuple[sql.Composed, list[Any]]:
-    """SELECT id, external_id, each schema property as text, then `geometry`."""
+    """SELECT id, external_id, each schema property as text, then `geometry`. With
+    `csv_safe`, no text cell or column name can start a spreadsheet formula."""
     where, params = query.where_sql(layer)
-    props = [
-        sql.SQL("t.properties->>{} AS {}").format(
-            sql.Literal(f["name"]), sql.Identifier(f["name"])
+    props = []
+    for f in layer.schema:
+        value: sql.Composable = sql.SQL("t.properties->>{}").format(
+            sql.Literal(f["name"])
         )
-        for f in layer.schema
-    ]
+        name = f["name"]
+        if csv_safe:
+            value = safe_cell_sql(value, numeric=f["type"] in ("integer", "number"))
+            name = neutralise_formula(name)
+        props.append(sql.SQL("{} AS {}").format(value, sql.Identifier(name)))
+    external_id: sql.Composable = sql.SQL("t.external_id")
+    if csv_safe:
+        external_id = safe_cell_sql(external_id, numeric=False)
     clauses = [sql.SQL("t.city_id = %s AND t.layer_id = %s")]
     all_params: list[Any] = [layer.city_id, layer.pk]
     if query.bbox is not None:
@@ -107,9 +120,10 @@ def _select(
     clauses.extend(sql.SQL(c) for c in where)
     all_params.extend(params)
     statement = sql.SQL(
-        "SELECT t.id AS fid, t.external_id, {props}{geometry} FROM {table} t "
-        "WHERE {where} ORDER BY t.id"
+        "SELECT t.id AS fid, {external_id} AS external_id, {props}{geometry} "
+        "FROM {table} t WHERE {where} ORDER BY t.id"
     ).format(
+        external_id=external_id,
         props=sql.SQL("").join(p + sql.SQL(", ") for p in props),
         geometry=geometry,
         table=sql.Identifier(Feature._meta.db_table),
@@ -132,7 +146,7 @@ def csv_chunks(
         )
     else:
         geometry = sql.SQL("ST_AsText(t.geom) AS wkt")
-    statement, params = _select(layer, query, geometry)
+    statement, params = _select(layer, query, geometry, csv_safe=True)
     with connection.cursor() as cursor:
         raw = cursor.cursor
         # COPY cannot take server-side parameters: bind them client-side.

@@ -11,6 +11,8 @@ import io
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from importers.spreadsheet import neutralise_formula
+
 MAX_REPORTED_REJECTS = 1000
 
 
@@ -66,8 +68,6 @@ def rejected_csv(rows: list[tuple[int, str]] | list[dict[str, Any]]) -> str:
     writer = csv.writer(out)
     writer.writerow(["row", "reason"])
     for row in rows:
-        if isinstance(row, dict):
-            writer.writerow([row["row"], row["reason"]])
-        else:
-            writer.writerow(row)
+        number, reason = (row["row"], row["reason"]) if isinstance(row, dict) else row
+        writer.writerow([number, neutralise_formula(str(reason))])
     return out.getvalue()

@@ -13,7 +13,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from psycopg import sql
+
 from importers.reader import Column
+from importers.spreadsheet import safe_cell_sql
 from layers import partitions
 from layers.models import City, Feature
 from layers.models.city import SRID
@@ -478,8 +481,13 @@ def rejected_rows(cursor: Any, limit: int) -> list[tuple[int, str]]:
 def write_rejected_csv(cursor: Any, target: BinaryIO) -> None:
     """Stream every rejected row into `target` as CSV (header: row,reason)."""
     with cursor.cursor.copy(
-        f"COPY (SELECT row_no AS row, reason FROM {REJECTS} "  # noqa: S608 - generated name
-        "ORDER BY row_no, reason) TO STDOUT (FORMAT csv, HEADER)"
+        sql.SQL(
+            "COPY (SELECT row_no AS row, {reason} AS reason FROM {rejects} "
+            "ORDER BY row_no, reason) TO STDOUT (FORMAT csv, HEADER)"
+        ).format(
+            reason=safe_cell_sql(sql.SQL("reason"), numeric=False),
+            rejects=sql.SQL(REJECTS),  # a generated name, not user input
+        )
     ) as copy:
         for chunk in copy:
             target.write(chunk)
