@@ -47,7 +47,7 @@ BEGIN
   END IF;
   IF TG_OP = 'UPDATE' AND NEW.public_geom IS DISTINCT FROM OLD.public_geom THEN
     -- Moves the public layer's version (tile caches, ETags).
-    NEW.updated_at := greatest(NEW.updated_at, now());
+    NEW.updated_at := greatest(NEW.updated_at, clock_timestamp());
   END IF;
   RETURN NEW;
 END
