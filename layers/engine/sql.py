@@ -158,7 +158,8 @@ def single_feature_sql(
 
 def number_matched(source: LayerSource, query: Query) -> tuple[int, bool]:
     """(count, exact). Counts at most EXACT_COUNT_LIMIT + 1 rows; above that returns
-    the planner's estimate so a page never costs a full scan of a big layer.
+    an estimate (the bbox's share of the layer's extent statistics, else the
+    planner's) so a page never costs a full scan of a big layer.
 
     Remembered per process for MATCHED_TTL_S, keyed by the source's data version and
     the filter, so paging through a collection counts once, not on every page."""
@@ -170,7 +171,7 @@ def number_matched(source: LayerSource, query: Query) -> tuple[int, bool]:
             hit = _matched.get(key)
         if hit is not None and time.monotonic() - hit[2] < MATCHED_TTL_S:
             return hit[0], hit[1]
-    result = _count_matched(source, where, params)
+    result = _count_matched(source, query, where, params)
     if key is not None:
         with _matched_lock:
             _matched[key] = (*result, time.monotonic())
@@ -181,7 +182,7 @@ def number_matched(source: LayerSource, query: Query) -> tuple[int, bool]:
 
 
 def _count_matched(
-    source: LayerSource, where: str, params: list[Any]
+    source: LayerSource, query: Query, where: str, params: list[Any]
 ) -> tuple[int, bool]:
     inner = f"SELECT 1 FROM {source.table} t WHERE {where}"  # noqa: S608 - names from the source (_meta), values are params
     with connection.cursor() as cursor:
@@ -192,6 +193,12 @@ def _count_matched(
         count = cursor.fetchone()[0]
         if count <= EXACT_COUNT_LIMIT:
             return count, True
+        # Cheapest first: the bbox's share of the layer's cached extent statistics.
+        from layers.engine.stats import bbox_share_estimate
+
+        share = bbox_share_estimate(source, query)
+        if share is not None:
+            return max(share, EXACT_COUNT_LIMIT + 1), False
         cursor.execute(f"EXPLAIN (FORMAT JSON) {inner}", params)
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.db.models import Count
 
 from layers.engine.sources import LayerSource
-from layers.engine.sql import extent
+from layers.engine.sql import STORAGE_SRID, Query, extent
 from layers.models import City, Feature
 
 TIMEOUT_S = 3600
@@ -51,3 +51,36 @@ def source_stats(
             result[source.key] = value
             cache.set(keys[source.key], value, TIMEOUT_S)
     return result
+
+
+def bbox_share_estimate(source: LayerSource, query: Query) -> int | None:
+    """numberMatched of a bbox-only query on a feature layer without counting: the
+    layer's feature count times the share of its extent the bbox covers (features
+    spread evenly over the extent). Uses only the cached per-version statistics the
+    catalog computes, so it never costs a scan; None when it does not apply.
+
+    The planner's estimate for the same query multiplies the layer's share of its
+    partition by the bbox's share of the partition's spatial histogram, which misses
+    badly when the layer sits in a partition with other layers' features elsewhere."""
+    if (
+        source.layer is None
+        or query.filters
+        or query.where
+        or query.interval is not None
+        or query.bbox_srid != STORAGE_SRID
+    ):
+        return None
+    hit = cache.get(_key(source))
+    if hit is None or hit[0] is None or not hit[1]:
+        return None
+    (ex0, ey0, ex1, ey1), count = hit
+    if query.bbox is None:
+        return count
+    x0, y0, x1, y1 = query.bbox
+    area = (ex1 - ex0) * (ey1 - ey0)
+    if area <= 0:
+        return None
+    overlap = max(0.0, min(x1, ex1) - max(x0, ex0)) * max(
+        0.0, min(y1, ey1) - max(y0, ey0)
+    )
+    return round(count * overlap / area)

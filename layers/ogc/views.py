@@ -189,9 +189,12 @@ def items(request: HttpRequest, city_slug: str, collection_id: str) -> HttpRespo
         query.limit = min(query.limit or HTML_MAX_ITEMS, HTML_MAX_ITEMS)
     matched, exact = number_matched(source, query)
     stamp = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    # OGC API Features /req/core/fc-numberMatched: a numberMatched that is present
+    # must equal the true count, and may be omitted when that is hard to compute.
+    # Above EXACT_COUNT_LIMIT it is omitted; the estimate travels in its own member.
     head = json.dumps(
-        {"numberMatched": matched, "timeStamp": stamp}
-        | ({} if exact else {"numberMatchedIsEstimate": True})
+        ({"numberMatched": matched} if exact else {"numberMatchedEstimate": matched})
+        | {"timeStamp": stamp}
     )[1:-1]
     self_url = request.build_absolute_uri()
 
