@@ -60,12 +60,27 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     Status.REJECTED: (Status.SUBMITTED,),
     Status.DUPLICATE: (),
 }
-# What an agency's own staff may do with their queue (the rest is the control room's).
+# What the agency a report is routed to may do with it (its editors and field
+# officers): accept a verified report (it becomes assigned to that agency, with no
+# operator in between), start it, resolve it. Verifying, rejecting, merging, closing,
+# reopening and choosing another agency stay with the control room. The role x
+# transition table is in docs/architecture.md ("Who may move a report").
 AGENCY_TRANSITIONS = {
+    (Status.VERIFIED, Status.ASSIGNED),
     (Status.ASSIGNED, Status.IN_PROGRESS),
     (Status.ASSIGNED, Status.RESOLVED),
     (Status.IN_PROGRESS, Status.RESOLVED),
 }
+
+
+def transitions_for(scope: Scope) -> dict[str, tuple[str, ...]]:
+    """status -> statuses this scope may move a report to with `transition()`."""
+    if scope.all_agencies:
+        return TRANSITIONS
+    return {
+        status: tuple(to for to in Status.values if (status, to) in AGENCY_TRANSITIONS)
+        for status in Status.values
+    }
 
 
 class ReportError(ValueError):
@@ -361,28 +376,30 @@ def transition(
     _check_scope(report, scope)
     if to_status == Status.DUPLICATE:
         raise ReportError(_("Use merge to mark a duplicate."), "status")
-    if to_status == Status.ASSIGNED:
+    if to_status == Status.ASSIGNED and scope.all_agencies:
         raise ReportError(_("Use assign to give a report to an agency."), "status")
-    if to_status not in TRANSITIONS.get(report.status, ()):
+    if to_status not in transitions_for(scope).get(report.status, ()):
+        if to_status in TRANSITIONS.get(report.status, ()):
+            raise PermissionDenied(_("Only the control room may do this."))
         raise ReportError(
             _("A %(from)s report cannot become %(to)s.")
             % {"from": report.get_status_display(), "to": to_status},
             "status",
         )
-    if not scope.all_agencies and (report.status, to_status) not in AGENCY_TRANSITIONS:
-        raise PermissionDenied(_("Only the control room may do this."))
     if to_status == Status.IN_PROGRESS and report.agency_id is None:
         raise ReportError(_("Assign the report to an agency first."), "status")
     now = timezone.now()
     old = report.status
     _set_status(report, to_status, now)
     report.save(update_fields=["status", "resolved_at", "updated_at"])
+    accepted = to_status == Status.ASSIGNED  # the routed agency took it on
     ReportEvent.objects.create(
         city_id=report.city_id,
         report=report,
-        kind=ReportEvent.Kind.STATUS,
+        kind=ReportEvent.Kind.ASSIGNED if accepted else ReportEvent.Kind.STATUS,
         from_status=old,
         to_status=to_status,
+        agency_id=report.agency_id if accepted else None,
         actor=actor,
         note=note.strip(),
         public=public,

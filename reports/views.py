@@ -17,7 +17,7 @@ from layers.models import AdminArea, Agency, City
 from reports.models import HIDDEN_STATUSES, Category, Photo, Report, Status
 from reports.permissions import staff_scope
 from reports.selectors import categories_payload, public_report, public_report_payload
-from reports.services import TRANSITIONS
+from reports.services import transitions_for
 from reports.signin import THROTTLED, ThrottledAuthenticationForm
 
 
@@ -146,7 +146,8 @@ def console_page(request: HttpRequest, city_slug: str) -> HttpResponse:
         "cityWide": scope.all_agencies,
         "pollMs": 4000,
         "time": time_config(city),
-        "transitions": {k: list(v) for k, v in TRANSITIONS.items()},
+        # Only the moves this person may make: an agency sees Accept/Start/Resolve.
+        "transitions": {k: list(v) for k, v in transitions_for(scope).items()},
         "statuses": dict(Status.choices),
         "urls": {
             "boundaries": reverse(
@@ -168,6 +169,7 @@ def console_page(request: HttpRequest, city_slug: str) -> HttpResponse:
             "contact": _("Contact (private)"),
             "timeline": _("Timeline"),
             "done": _("Done."),
+            "accept": _("Accept"),
         },
     }
     statuses = [(s.value, s.label) for s in Status]

@@ -85,7 +85,8 @@
     const actions = $("d-actions"); actions.replaceChildren();
     for (const to of cfg.transitions[d.status] || []) {
       if (to === "duplicate") continue;
-      const b = el("button", cfg.statuses[to]); b.type = "button"; b.dataset.to = to;
+      // An agency moving a verified report to "assigned" accepts it for itself.
+      const b = el("button", to === "assigned" ? T.accept : cfg.statuses[to]); b.type = "button"; b.dataset.to = to;
       b.addEventListener("click", () => act({ action: "transition", status: to }));
       actions.append(b);
     }
