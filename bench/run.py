@@ -29,7 +29,7 @@ from layers.engine.registry import source_for  # noqa: E402
 from layers.engine.requests import query_from_params  # noqa: E402
 from layers.engine.sql import feature_rows_sql  # noqa: E402
 from layers.engine.tiles import TileId, tile_sql  # noqa: E402
-from layers.models import City  # noqa: E402
+from layers.models import City, TileCache  # noqa: E402
 
 CITY = "kota-tangerang"
 
@@ -83,11 +83,89 @@ def raw_timer(dsn: str) -> Callable[[str, list[Any], bool], float]:
     return run
 
 
+# PostgreSQL's defaults for what a session may set; the chosen values come from the
+# cluster's petakota.conf and the app's session options (RESET ALL returns to them).
+STOCK_SESSION = {
+    "jit": "on",
+    "work_mem": "4MB",
+    "random_page_cost": "4",
+    "effective_cache_size": "4GB",
+    "effective_io_concurrency": "1",
+    "max_parallel_workers_per_gather": "2",
+}
+
+
+def session_ab(
+    dsn: str, cases: list[tuple[str, str, list[Any]]], repeat: int
+) -> list[tuple[str, float, float]]:
+    """(case, stock p50 ms, chosen p50 ms): the same raw SQL, stock and chosen
+    session settings alternating on one connection, so machine load hits both."""
+    options = settings.DATABASES["default"]["OPTIONS"].get("options", "")
+    results = []
+    with psycopg.connect(dsn, autocommit=True, options=options) as conn:
+        for name, sql, params in cases:
+            conn.execute(sql, params).fetchall()  # warm buffers and caches
+            stock, chosen = [], []
+            for _ in range(repeat):
+                for name_value in STOCK_SESSION.items():
+                    conn.execute("SELECT set_config(%s, %s, false)", list(name_value))
+                start = time.perf_counter()
+                conn.execute(sql, params).fetchall()
+                stock.append((time.perf_counter() - start) * 1000)
+                conn.execute("RESET ALL")
+                start = time.perf_counter()
+                conn.execute(sql, params).fetchall()
+                chosen.append((time.perf_counter() - start) * 1000)
+            results.append((name, statistics.median(stock), statistics.median(chosen)))
+    return results
+
+
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
     n = 1 << z
     x = int((lon + 180) / 360 * n)
     y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
     return x, y
+
+
+def clear_tile(source: Any, tile: TileId) -> None:
+    """Delete one tile's cache row, so the next request renders it."""
+    TileCache.objects.filter(
+        city_id=source.city_id,
+        source_key=source.cache_id,
+        z=tile.z,
+        x=tile.x,
+        y=tile.y,
+    ).delete()
+
+
+# What the run used: the cluster's settings plus the app session's own (OPTIONS).
+REPORTED_SETTINGS = (
+    "server_version",
+    "jit",
+    "shared_buffers",
+    "work_mem",
+    "maintenance_work_mem",
+    "effective_cache_size",
+    "random_page_cost",
+    "effective_io_concurrency",
+    "max_parallel_workers_per_gather",
+    "parallel_setup_cost",
+    "fsync",
+    "synchronous_commit",
+)
+
+
+def database_settings() -> list[tuple[str, str, str]]:
+    """(name, value, where it came from) as the application's sessions see them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, current_setting(name), source FROM pg_settings "
+            "WHERE name = ANY(%s) ORDER BY array_position(%s, name)",
+            [list(REPORTED_SETTINGS), list(REPORTED_SETTINGS)],
+        )
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 def worker_rss_kb(pids: list[int]) -> int:
@@ -113,6 +191,11 @@ def main() -> None:
     t0 = time.perf_counter()
     layers = generate()
     print(f"data ready in {time.perf_counter() - t0:.0f} s", flush=True)
+    print("database settings (as the app's sessions see them):")
+    for name, value, where in database_settings():
+        print(f"  {name:32} {value:>12}  ({where})")
+    counts = {k: layer.features.count() for k, layer in layers.items()}
+    print(f"features: {counts}", flush=True)
     city = City.objects.get(slug=CITY)
     from django.contrib.auth.models import AnonymousUser
 
@@ -157,7 +240,7 @@ def main() -> None:
     base = f"/api/{CITY}/layers/{points.key}/features"
     rss = []
     for n in (1_000, 10_000, 50_000):
-        frac = math.sqrt(n / 1_000_000)
+        frac = math.sqrt(min(1.0, n / counts["points"]))
         bbox = (minx, miny, minx + (maxx - minx) * frac, miny + (maxy - miny) * frac)
         params = {"bbox": ",".join(f"{v:.6f}" for v in bbox), "limit": str(n)}
         query = query_from_params(points, params)
@@ -180,26 +263,28 @@ def main() -> None:
         feature_rows_sql(points, query, extra=1),
         named=uses_server_cursor(query),
     )
-    # Tiles: z10-z16 around the centre; cold = first render, cached = second.
-    from django.db import connection
-
+    # Tiles around the centre. First view = not in the tile cache: the tile's cache
+    # row is deleted before each timed request (the way a person meets most tiles);
+    # cached = the same tile requested again.
     lon, lat = (minx + maxx) / 2, (miny + maxy) / 2
-    for label, source in (
-        ("points", points),
-        ("polygons", source_for(city, AnonymousUser(), layers["polygons"].slug)),
-    ):
+    groups = (
+        ("sparse points", "sparse", range(12, 17)),
+        ("dense points", "points", range(10, 17)),
+        ("polygons", "polygons", range(10, 17)),
+    )
+    for label, layer_key, zooms in groups:
+        source = source_for(city, AnonymousUser(), layers[layer_key].slug)
         cold_web, cold_db, hot_web = [], [], []
-        for z in range(10, 17):
+        for z in zooms:
             cx, cy = tile_of(lon, lat, z)
             for dx in (0, 1):
-                x, y = cx + dx, cy
-                sql = tile_sql(source, TileId(z, x, y))
-                # "Cold" means not in the tile cache; both sides then read the same
-                # warm shared buffers (otherwise whichever runs first pays the I/O).
+                tile = TileId(z, cx + dx, cy)
+                sql = tile_sql(source, tile)
+                # Both sides then read the same warm shared buffers (otherwise
+                # whichever runs first pays the I/O).
                 raw(*sql, False)
-                with connection.cursor() as cur:
-                    cur.execute("TRUNCATE layers_tilecache")
-                path = f"/tiles/{CITY}/{source.key}/{z}/{x}/{y}.mvt"
+                clear_tile(source, tile)
+                path = f"/tiles/{CITY}/{source.key}/{tile.z}/{tile.x}/{tile.y}.mvt"
                 ms, status, _ = http_.get(path)
                 if status != 200:
                     raise RuntimeError(f"{path}: HTTP {status}")
@@ -207,26 +292,18 @@ def main() -> None:
                 cold_db.append(raw(*sql, False))
                 for _ in range(3):
                     hot_web.append(http_.get(path)[0])
-        rows.append(
-            (
-                f"MVT {label} z10-16 cold",
-                statistics.median(cold_web),
-                pct(cold_web, 95),
-                statistics.median(cold_db),
-                pct(cold_db, 95),
-                "",
+        z_range = f"z{zooms[0]}-{zooms[-1]}"
+        for kind, web in (("first view", cold_web), ("cached", hot_web)):
+            rows.append(
+                (
+                    f"MVT {label} {z_range} {kind}",
+                    statistics.median(web),
+                    pct(web, 95),
+                    statistics.median(cold_db),
+                    pct(cold_db, 95),
+                    f"{len(cold_web)} tiles" if kind == "first view" else "",
+                )
             )
-        )
-        rows.append(
-            (
-                f"MVT {label} z10-16 cached",
-                statistics.median(hot_web),
-                pct(hot_web, 95),
-                statistics.median(cold_db),
-                pct(cold_db, 95),
-                "",
-            )
-        )
         print(f"  tiles {label}: done", flush=True)
     near = query_from_params(points, {})
     measure(
@@ -246,6 +323,38 @@ def main() -> None:
         repeat=5,
     )
 
+    # Stock vs chosen session settings on the raw SQL of each hot path
+    # (shared_buffers needs a restart: PETAKOTA_PG_TUNING=stock make bench).
+    ab_cases = []
+    # A low zoom (big estimated cost: where JIT kicks in) and a high one per group.
+    for label, layer_key, z in (
+        ("sparse points", "sparse", 12),
+        ("sparse points", "sparse", 15),
+        ("dense points", "points", 13),
+        ("dense points", "points", 16),
+        ("polygons", "polygons", 12),
+        ("polygons", "polygons", 16),
+    ):
+        source = source_for(city, AnonymousUser(), layers[layer_key].slug)
+        cx, cy = tile_of(lon, lat, z)
+        ab_cases.append((f"tile {label} z{z}", *tile_sql(source, TileId(z, cx, cy))))
+    for n in (1_000, 10_000):
+        frac = math.sqrt(min(1.0, n / counts["points"]))
+        bbox = (minx, miny, minx + (maxx - minx) * frac, miny + (maxy - miny) * frac)
+        params = {"bbox": ",".join(f"{v:.6f}" for v in bbox), "limit": str(n)}
+        ab_cases.append(
+            (
+                f"GeoJSON page ~{n // 1000}k",
+                *feature_rows_sql(points, query_from_params(points, params), extra=1),
+            )
+        )
+    ab_cases.append(("nearest 10", *spatial.nearest_sql(points, near, (lon, lat), 10)))
+    ab_cases.append(
+        ("count per kecamatan", *spatial.counts_sql(points, near, "kecamatan"))
+    )
+    ab = session_ab(args.dsn, ab_cases, repeat=max(3, args.repeat // 3))
+    print("  session settings stock vs chosen: done", flush=True)
+
     ram_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     print()
     print(
@@ -263,11 +372,22 @@ def main() -> None:
             f"{name:32} {wp50:9.1f} {wp95:8.1f} {dp50:9.1f} {dp95:8.1f} "
             f"{ratio:6.2f}  {size}"
         )
-    cold = {r[0]: r[1] for r in rows}
-    for label in ("points", "polygons"):
-        c, h = cold[f"MVT {label} z10-16 cold"], cold[f"MVT {label} z10-16 cached"]
-        print(f"cached vs cold tile ({label}): {c / h:.1f}x faster")
+    web_p50 = {r[0]: r[1] for r in rows}
+    for label, _key, zooms in groups:
+        name = f"MVT {label} z{zooms[0]}-{zooms[-1]}"
+        c, h = web_p50[f"{name} first view"], web_p50[f"{name} cached"]
+        print(f"cached vs first-view tile ({label}): {c / h:.1f}x faster")
     print("worker RSS (KiB) after GeoJSON responses of n features:", rss)
+    print()
+    print(
+        "raw SQL, stock session settings ("
+        + ", ".join(f"{k}={v}" for k, v in STOCK_SESSION.items())
+        + ") vs the chosen ones, interleaved:"
+    )
+    print(f"{'query':32} {'stock p50':>10} {'chosen p50':>11} {'speed-up':>9}")
+    for name, stock_ms, chosen_ms in ab:
+        gain = stock_ms / chosen_ms
+        print(f"{name:32} {stock_ms:10.1f} {chosen_ms:11.1f} {gain:8.1f}x")
 
 
 if __name__ == "__main__":

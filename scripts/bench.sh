@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# `make bench`: a throw-away PostGIS, the demo city plus 1M points and 100k polygons,
-# gunicorn on 127.0.0.1, then each hot path over HTTP next to the same SQL run raw.
+# `make bench`: a throw-away PostGIS configured like `make run`'s (scripts/pg.sh), the
+# demo city plus 1M points, 5k sparse points and 100k polygons, gunicorn on 127.0.0.1,
+# then each hot path over HTTP next to the same SQL run raw.
+#   BENCH_POINTS / BENCH_SPARSE / BENCH_POLYGONS   smaller data for a quick run
+#   BENCH_WORKER_CLASS=gthread BENCH_THREADS=4     another gunicorn worker class
+#   PETAKOTA_PG_TUNING=stock                       PostgreSQL's defaults (before/after)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
@@ -15,7 +19,8 @@ cleanup() {
 trap cleanup EXIT
 PGPORT_BENCH=$(free_port)
 echo "==> Throw-away PostgreSQL + PostGIS on port $PGPORT_BENCH"
-pg_start "$PGDIR" "$PGPORT_BENCH" throwaway
+# Not the test suite's fsync=off mode: the same durability as `make run`'s cluster.
+pg_start "$PGDIR" "$PGPORT_BENCH"
 pg_createdb "$PGPORT_BENCH" petakota
 
 export DATABASE_URL="postgis://postgres@127.0.0.1:$PGPORT_BENCH/petakota"
@@ -27,11 +32,13 @@ $PY manage.py migrate -v 0
 $PY manage.py createcachetable
 $PY manage.py load_demo -v 0 >/dev/null
 $PY manage.py collectstatic --noinput -v 0
-echo "==> Generating 1,000,000 points and 100,000 polygons"
+echo "==> Generating ${BENCH_POINTS:-1000000} points, ${BENCH_SPARSE:-5000} sparse points, ${BENCH_POLYGONS:-100000} polygons"
 $PY -c "import django,os;os.environ.setdefault('DJANGO_SETTINGS_MODULE','gis_platform.settings');django.setup();from bench.data import generate;generate()"
 
 PORT=$(free_port)
-.venv/bin/gunicorn gis_platform.wsgi -b "127.0.0.1:$PORT" -w 1 --threads "${BENCH_THREADS:-1}" \
+echo "==> gunicorn: 1 worker, class ${BENCH_WORKER_CLASS:-sync}, threads ${BENCH_THREADS:-1}"
+.venv/bin/gunicorn gis_platform.wsgi -b "127.0.0.1:$PORT" -w 1 \
+  -k "${BENCH_WORKER_CLASS:-sync}" --threads "${BENCH_THREADS:-1}" --keep-alive 5 \
   --timeout 300 --log-level warning &
 GUNICORN_PID=$!
 for _ in $(seq 50); do
