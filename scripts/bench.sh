@@ -3,7 +3,7 @@
 # demo city plus 1M points, 5k sparse points and 100k polygons, gunicorn on 127.0.0.1,
 # then each hot path over HTTP next to the same SQL run raw.
 #   BENCH_POINTS / BENCH_SPARSE / BENCH_POLYGONS   smaller data for a quick run
-#   BENCH_WORKER_CLASS=gthread BENCH_THREADS=4     another gunicorn worker class
+#   BENCH_WORKER_CLASS=sync BENCH_THREADS=1        another gunicorn worker class
 #   PETAKOTA_PG_TUNING=stock                       PostgreSQL's defaults (before/after)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,9 +36,9 @@ echo "==> Generating ${BENCH_POINTS:-1000000} points, ${BENCH_SPARSE:-5000} spar
 $PY -c "import django,os;os.environ.setdefault('DJANGO_SETTINGS_MODULE','gis_platform.settings');django.setup();from bench.data import generate;generate()"
 
 PORT=$(free_port)
-echo "==> gunicorn: 1 worker, class ${BENCH_WORKER_CLASS:-sync}, threads ${BENCH_THREADS:-1}"
+echo "==> gunicorn: 1 worker, class ${BENCH_WORKER_CLASS:-gthread}, threads ${BENCH_THREADS:-4} (as make run)"
 .venv/bin/gunicorn gis_platform.wsgi -b "127.0.0.1:$PORT" -w 1 \
-  -k "${BENCH_WORKER_CLASS:-sync}" --threads "${BENCH_THREADS:-1}" --keep-alive 5 \
+  -k "${BENCH_WORKER_CLASS:-gthread}" --threads "${BENCH_THREADS:-4}" --keep-alive 5 \
   --timeout 300 --log-level warning &
 GUNICORN_PID=$!
 for _ in $(seq 50); do

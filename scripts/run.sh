@@ -48,7 +48,11 @@ $PY manage.py load_demo
 $PY manage.py seed_report_categories
 PORT="${PORT:-8000}"
 echo "==> PetaKota on http://127.0.0.1:$PORT/kota-tangerang/  (Ctrl-C stops it and the database)"
+# gthread workers keep connections alive (a sync worker closes each one, so every tile
+# or page of a burst paid a new TCP connection) and a slow client holds one thread,
+# not a whole worker; measured in docs/BENCHMARKS.md.
 .venv/bin/gunicorn gis_platform.wsgi --bind "127.0.0.1:$PORT" --workers "${WEB_CONCURRENCY:-3}" \
+  --worker-class gthread --threads "${WEB_THREADS:-4}" --keep-alive 5 \
   --access-logfile - --graceful-timeout 5 &
 pids+=($!)
 # Background work (imports) on procrastinate: PostgreSQL is the queue's broker.
