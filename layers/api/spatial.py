@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils.decorators import method_decorator
 from django.views import View
 
-from layers.api.views import GEOJSON, bad_request, not_found
+from layers.api.views import GEOJSON, api_errors
 from layers.engine import spatial
 from layers.engine.geojson import Page, stream_feature_collection
 from layers.engine.params import BadParameter, parse_int
@@ -21,14 +22,12 @@ from layers.models import AdminArea, City
 class SourceApi(View):
     """Resolves city + visible source, maps bad input to 400 and unknowns to 404."""
 
-    def get(self, request: HttpRequest, city_slug: str, layer_slug: str):
-        try:
-            city, source = resolve_source(city_slug, request.user, layer_slug)
-            return self.respond(request, city, source)
-        except BadParameter as exc:
-            return bad_request(exc)
-        except Http404 as exc:
-            return not_found(str(exc) or "Not found.")
+    @method_decorator(api_errors)
+    def get(
+        self, request: HttpRequest, city_slug: str, layer_slug: str
+    ) -> HttpResponse:
+        city, source = resolve_source(city_slug, request.user, layer_slug)
+        return self.respond(request, city, source)
 
     def respond(
         self, request: HttpRequest, city: City, source: LayerSource

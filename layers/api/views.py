@@ -5,9 +5,13 @@ serializer or content negotiation to do."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+from collections.abc import Callable
+from typing import Any
 
+from django.db import DataError
 from django.http import (
     Http404,
     HttpRequest,
@@ -16,9 +20,11 @@ from django.http import (
     JsonResponse,
     StreamingHttpResponse,
 )
+from django.utils.decorators import method_decorator
 from django.utils.http import http_date
 from django.views import View
 
+from gis_platform.edges import EdgeError
 from layers.engine.geojson import Page, stream_feature_collection
 from layers.engine.params import BadParameter
 from layers.engine.registry import city_by_slug, resolve_source
@@ -26,19 +32,41 @@ from layers.engine.requests import query_from_params
 from layers.engine.sources import LayerSource, admin_area_source
 from layers.engine.sql import Query
 from layers.models import AdminArea, Layer
+from layers.ogc.responses import refused_value
 from layers.selectors import layer_catalog
 
 GEOJSON = "application/geo+json"
 
 
-def bad_request(exc: BadParameter) -> JsonResponse:
+def bad_request(exc: ValueError) -> JsonResponse:
+    description = refused_value(exc) if isinstance(exc, DataError) else str(exc)
     return JsonResponse(
-        {"code": "InvalidParameterValue", "description": str(exc)}, status=400
+        {"code": "InvalidParameterValue", "description": description}, status=400
     )
 
 
 def not_found(message: str) -> JsonResponse:
     return JsonResponse({"code": "NotFound", "description": message}, status=404)
+
+
+# Refused request values: the engine's, the shared edge checks', and data
+# exceptions PostgreSQL raised for them before a response started.
+CLIENT_ERRORS = (BadParameter, EdgeError, DataError)
+
+
+def api_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Bad values -> 400 and unknown things -> 404, as JSON bodies."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(*args, **kwargs)
+        except CLIENT_ERRORS as exc:
+            return bad_request(exc)
+        except Http404 as exc:
+            return not_found(str(exc) or "Not found.")
+
+    return wrapper
 
 
 def conditional_headers(
@@ -64,6 +92,7 @@ def set_cache_headers(response: HttpResponse, source: LayerSource, etag: str) ->
 
 
 class LayerCatalogApi(View):
+    @method_decorator(api_errors)
     def get(self, request: HttpRequest, city_slug: str) -> JsonResponse:
         city = city_by_slug(city_slug)
         layers = Layer.objects.visible_to(request.user, city)
@@ -74,15 +103,12 @@ class LayerFeaturesApi(View):
     """GeoJSON of one layer: bbox, datetime, property filters (`?name=value` for any
     schema field), CQL2 `filter`, limit, cursor, precision, crs."""
 
-    def get(self, request: HttpRequest, city_slug: str, layer_slug: str):
-        try:
-            _city, source = resolve_source(city_slug, request.user, layer_slug)
-        except Http404 as exc:
-            return not_found(str(exc) or "No such layer.")
-        try:
-            query = query_from_params(source, request.GET)
-        except BadParameter as exc:
-            return bad_request(exc)
+    @method_decorator(api_errors)
+    def get(
+        self, request: HttpRequest, city_slug: str, layer_slug: str
+    ) -> HttpResponse:
+        _city, source = resolve_source(city_slug, request.user, layer_slug)
+        query = query_from_params(source, request.GET)
         etag, fresh = conditional_headers(request, source, request.GET.urlencode())
         if fresh:
             response = HttpResponseNotModified()
@@ -114,15 +140,13 @@ class LayerFeaturesApi(View):
 
 
 class BoundariesApi(View):
-    def get(self, request: HttpRequest, city_slug: str, level: str):
+    @method_decorator(api_errors)
+    def get(self, request: HttpRequest, city_slug: str, level: str) -> HttpResponse:
         city = city_by_slug(city_slug)
         if level not in AdminArea.Level.values:
             raise Http404("Unknown boundary level.")
         source = admin_area_source(city.pk, level)
-        try:
-            parsed = query_from_params(source, request.GET)
-        except BadParameter as exc:
-            return bad_request(exc)
+        parsed = query_from_params(source, request.GET)
         # A city's boundaries always come whole.
         query = Query(bbox=parsed.bbox, precision=parsed.precision or 6)
         response = StreamingHttpResponse(

@@ -10,8 +10,9 @@ so memory stays flat however large the response.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import ExitStack
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -48,25 +49,82 @@ def stream_feature_collection(
     *,
     head: str = "",
     tail: Callable[[Page], str] | None = None,
-) -> Iterator[str]:
-    """Yield a FeatureCollection as text.
+) -> FeatureStream:
+    """A FeatureCollection as text, its statement already run.
 
     `head` is pre-serialised JSON members placed before `features` (e.g. `"a":1,`);
     `tail(page)` returns members placed after it, once the page is known. JSON member
-    order carries no meaning, so links can follow the features they describe."""
-    sql, params = feature_rows_sql(source, query, extra=1)
-    limit = query.limit
-    page = Page()
-    yield '{"type":"FeatureCollection",' + head + '"features":['
-    if uses_server_cursor(query):
-        # A named cursor needs a transaction; it is read-only and ends with the stream.
-        scope: AbstractContextManager = transaction.atomic()
-        make_cursor = connection.chunked_cursor
-    else:
-        scope, make_cursor = nullcontext(), connection.cursor
-    with scope, make_cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchmany(FETCH_ROWS)
+    order carries no meaning, so links can follow the features they describe.
+
+    The statement runs and its first rows are fetched here, before the caller builds
+    a response: a database error (a filter PostgreSQL refuses, a CRS it cannot reach)
+    raises now, as a 4xx/5xx, instead of cutting a 200 short after its first byte.
+    Iterate the result (or close it) so its cursor and transaction end."""
+    return FeatureStream(source, query, head, tail)
+
+
+class FeatureStream:
+    """The iterator behind stream_feature_collection; `close()` releases the cursor
+    (StreamingHttpResponse calls it when the response ends, even unread)."""
+
+    def __init__(
+        self,
+        source: LayerSource,
+        query: Query,
+        head: str,
+        tail: Callable[[Page], str] | None,
+    ) -> None:
+        self._resources = ExitStack()
+        try:
+            self._open(source, query)
+        except BaseException as exc:
+            self._release(exc)
+            raise
+        self._parts = self._generate(query, head, tail)
+
+    def _open(self, source: LayerSource, query: Query) -> None:
+        sql, params = feature_rows_sql(source, query, extra=1)
+        if uses_server_cursor(query):
+            # A named cursor needs a transaction; it is read-only and ends with the
+            # stream.
+            self._resources.enter_context(transaction.atomic())
+            make_cursor: Callable[[], Any] = connection.chunked_cursor
+        else:
+            make_cursor = connection.cursor
+        self._cursor = self._resources.enter_context(make_cursor())
+        self._cursor.execute(sql, params)
+        self._first = self._cursor.fetchmany(FETCH_ROWS)
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            return next(self._parts)
+        except StopIteration:
+            self.close()
+            raise
+        except BaseException as exc:
+            self._parts.close()
+            self._release(exc)
+            raise
+
+    def close(self) -> None:
+        self._parts.close()
+        self._resources.close()
+
+    def _release(self, exc: BaseException) -> None:
+        # With the exception, so transaction.atomic rolls back instead of
+        # committing an aborted transaction.
+        self._resources.__exit__(type(exc), exc, exc.__traceback__)
+
+    def _generate(
+        self, query: Query, head: str, tail: Callable[[Page], str] | None
+    ) -> Iterator[str]:
+        limit = query.limit
+        page = Page()
+        cursor, rows = self._cursor, self._first
+        yield '{"type":"FeatureCollection",' + head + '"features":['
         backwards = query.before_id is not None
         if backwards and limit is not None:
             # Backwards pages come in id order; the extra row is the first one.
@@ -93,11 +151,12 @@ def stream_feature_collection(
             page.returned += len(batch)
             if page.more:
                 break
-    members = tail(page) if tail else ""
-    yield "]" + ("," + members if members else "") + "}"
+        self._resources.close()
+        members = tail(page) if tail else ""
+        yield "]" + ("," + members if members else "") + "}"
 
 
-def _batches(first: list, cursor) -> Iterator[list]:
+def _batches(first: list, cursor: Any) -> Iterator[list]:
     batch = first
     while batch:
         yield batch

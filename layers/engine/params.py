@@ -6,10 +6,14 @@ request reaches SQL except as a bound parameter.
 
 from __future__ import annotations
 
-import math
+import re
 from datetime import UTC, date, datetime, time
 
 from django.conf import settings
+
+from gis_platform import edges
+
+_ASCII_DIGITS = re.compile(r"[0-9]{1,18}")
 
 
 class BadParameter(ValueError):
@@ -27,12 +31,8 @@ def parse_bbox(
     parts = raw.split(",")
     if len(parts) not in (4, 6):
         raise BadParameter(name, "expected min_lon,min_lat,max_lon,max_lat.")
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        raise BadParameter(name, "every value must be a number.") from None
-    if any(not math.isfinite(v) for v in values):
-        raise BadParameter(name, "values must be finite numbers.")
+    # ASCII numbers only (float() takes Unicode digits, "nan" and "inf").
+    values = [parse_number(p, name) for p in parts]
     if len(values) == 6:  # 3D bbox: drop the heights
         values = [values[0], values[1], values[3], values[4]]
     min_x, min_y, max_x, max_y = values
@@ -47,11 +47,11 @@ def parse_limit(raw: str | None, *, default: int | None = None) -> int:
     maximum = settings.PETAKOTA_MAX_PAGE_SIZE
     if raw is None or raw == "":
         return default or settings.PETAKOTA_DEFAULT_PAGE_SIZE
-    if not raw.isdigit():
-        raise BadParameter("limit", "must be a positive whole number.")
-    value = int(raw)
-    if value < 1:
-        raise BadParameter("limit", "must be at least 1.")
+    # str.isdigit() accepts "²", which int() refuses: parse ASCII digits only.
+    try:
+        value = edges.parse_int(raw, "limit", minimum=1)
+    except edges.EdgeError:
+        raise BadParameter("limit", "must be a positive whole number.") from None
     return min(value, maximum)
 
 
@@ -60,12 +60,22 @@ def parse_int(
 ) -> int | None:
     if raw is None or raw == "":
         return None
-    if not raw.lstrip("-").isdigit() or len(raw) > 18:
-        raise BadParameter(name, "must be a whole number.")
-    value = int(raw)
+    try:
+        value = edges.parse_int(raw, name)
+    except edges.EdgeError:
+        raise BadParameter(name, "must be a whole number (digits 0-9).") from None
     if value < minimum or (maximum is not None and value > maximum):
-        raise BadParameter(name, f"must be between {minimum} and {maximum}.")
+        upper = "" if maximum is None else f" and at most {maximum}"
+        raise BadParameter(name, f"must be at least {minimum}{upper}.")
     return value
+
+
+def parse_number(raw: str, name: str) -> float:
+    """A finite number written in ASCII (no NaN, Infinity or Unicode digits)."""
+    try:
+        return edges.parse_float(raw, name)
+    except edges.EdgeError as exc:
+        raise BadParameter(name, exc.message) from None
 
 
 def parse_datetime(
@@ -111,22 +121,31 @@ def _instant(raw: str, name: str, *, end: bool) -> datetime | None:
             return value.replace(tzinfo=UTC)
         if "T" not in raw.upper():
             raise ValueError(raw)
-        value = datetime.fromisoformat(raw.upper().replace("Z", "+00:00"))
-    except ValueError:
+        value = to_utc(datetime.fromisoformat(raw.upper().replace("Z", "+00:00")))
+    except (ValueError, OverflowError):
         raise BadParameter(
             name,
             f"{raw[:40]!r} is not an RFC 3339 date-time (e.g. 2024-01-31T08:00:00Z).",
         ) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
     return value
+
+
+def to_utc(value: datetime) -> datetime:
+    """An aware UTC datetime (naive means UTC).
+
+    PostgreSQL refuses UTC offsets beyond ±15:59 that RFC 3339 and Python allow
+    (`+23:59`): converted here, the database only ever sees +00:00. Raises
+    OverflowError at the ends of the calendar."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def parse_cursor(raw: str | None, name: str = "cursor") -> tuple[str, int] | None:
     """A page cursor: `a<id>` (after) or `b<id>` (before); a bare number means after."""
     if raw is None or raw == "":
         return None
-    direction, digits = ("a", raw) if raw.isdigit() else (raw[:1], raw[1:])
-    if direction not in ("a", "b") or not digits.isdigit() or len(digits) > 18:
+    direction, digits = (raw[:1], raw[1:]) if raw[:1] in ("a", "b") else ("a", raw)
+    if not _ASCII_DIGITS.fullmatch(digits):
         raise BadParameter(name, "not a cursor this server issued.")
     return direction, int(digits)

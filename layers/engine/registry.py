@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from django.http import Http404
 
+from gis_platform.edges import has_control_chars
 from layers.engine.sources import LayerSource, admin_area_source, feature_layer_source
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ def city_by_slug(city_slug: str) -> City:
     """The city (its boundary deferred: requests rarely need it) or 404."""
     from layers.models import City
 
+    _refuse_control_chars(city_slug, "No such city.")
     city = City.objects.defer("boundary").filter(slug=city_slug).first()
     if city is None:
         raise Http404("No such city.")
@@ -69,6 +71,9 @@ def resolve_source(city_slug: str, user: User, key: str) -> tuple[City, LayerSou
     general path through `city_by_slug` and the providers, with the same result."""
     from layers.models import Layer, Visibility
 
+    # A NUL byte cannot travel to PostgreSQL as text; no key or slug holds one.
+    _refuse_control_chars(city_slug, "No such city.")
+    _refuse_control_chars(key, "No such collection.")
     if not key.startswith(BOUNDARY_PREFIX):
         # (city, slug) is unique: no ORDER BY/LIMIT to compile or run.
         rows = list(
@@ -94,8 +99,14 @@ def resolve_source(city_slug: str, user: User, key: str) -> tuple[City, LayerSou
     return city, source_for(city, user, key)
 
 
+def _refuse_control_chars(value: str, message: str) -> None:
+    if has_control_chars(value):
+        raise Http404(message)
+
+
 def source_for(city: City, user: User, key: str) -> LayerSource:
     """The source named `key`, or 404 when it does not exist or is not visible."""
+    _refuse_control_chars(key, "No such collection.")
     for provider in _providers:
         for source in provider(city, user, key):
             if source.key == key:

@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from gis_platform import edges
 from layers.engine.cql import compile_filter, parse_filter
-from layers.engine.crs import CRS84, bbox_to_xy, parse_crs
+from layers.engine.crs import CRS84, bbox_to_xy, check_xy, parse_crs
 from layers.engine.params import (
     BadParameter,
     parse_bbox,
@@ -19,6 +20,7 @@ from layers.engine.params import (
     parse_datetime,
     parse_int,
     parse_limit,
+    to_utc,
 )
 from layers.engine.sources import LayerSource
 from layers.engine.sql import Query
@@ -54,10 +56,10 @@ def query_from_params(
     bbox = parse_bbox(params.get("bbox"))
     if bbox is not None:
         bbox = bbox_to_xy(bbox, bbox_crs)
-        if bbox_crs.srid == 4326 and (
-            bbox[1] < -90 or bbox[3] > 90 or bbox[0] < -180 or bbox[2] > 180
-        ):
-            raise BadParameter("bbox", "longitude/latitude out of range.")
+        # Before ST_Transform/ST_MakeEnvelope: outside the CRS's range PROJ fails
+        # mid-query (a truncated response) and GEOS may abort the process.
+        check_xy(bbox[0], bbox[1], bbox_crs, "bbox")
+        check_xy(bbox[2], bbox[3], bbox_crs, "bbox")
     cursor = parse_cursor(params.get("cursor"))
     query = Query(
         bbox=bbox,
@@ -76,8 +78,7 @@ def query_from_params(
         sql, filter_params, uses_time = compile_filter(
             node,
             source,
-            filter_srid=filter_crs.srid,
-            filter_lat_first=filter_crs.lat_first,
+            filter_crs=filter_crs,
         )
         query.filters.append((sql, filter_params))
         if uses_time and query.interval is None:
@@ -99,12 +100,9 @@ def typed_value(name: str, raw: str, kind: str) -> Any:
     """A property filter's value converted to the queryable's type."""
     try:
         if kind == "integer":
-            return int(raw)
+            return edges.parse_int(raw, name)
         if kind == "number":
-            value = float(raw)
-            if value != value or value in (float("inf"), float("-inf")):
-                raise ValueError(raw)
-            return value
+            return edges.parse_float(raw, name)
         if kind == "boolean":
             if raw.lower() not in ("true", "false", "1", "0"):
                 raise ValueError(raw)
@@ -112,9 +110,8 @@ def typed_value(name: str, raw: str, kind: str) -> Any:
         if kind == "date":
             if len(raw) == 10:
                 return datetime.combine(date.fromisoformat(raw), time.min, tzinfo=UTC)
-            value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-            return value if value.tzinfo else value.replace(tzinfo=UTC)
-    except ValueError:
+            return to_utc(datetime.fromisoformat(raw.replace("Z", "+00:00")))
+    except (ValueError, OverflowError):
         raise BadParameter(name, f"expected a {kind} value.") from None
     return raw
 

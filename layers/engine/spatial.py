@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
 from django.db import connection
 
-from layers.engine.params import BadParameter
+from layers.engine.crs import CRS84, check_geojson_coordinates
+from layers.engine.params import BadParameter, parse_number
 from layers.engine.sources import LayerSource
 from layers.engine.sql import Query, where_sql
 from layers.models import AdminArea
@@ -25,43 +27,53 @@ DECIMALS = 7
 
 
 def parse_point(lon: str | None, lat: str | None) -> tuple[float, float]:
-    try:
-        x, y = float(lon or ""), float(lat or "")
-    except ValueError:
-        raise BadParameter("lon/lat", "both are required numbers.") from None
+    if not lon or not lat:
+        raise BadParameter("lon/lat", "both are required numbers.")
+    x, y = parse_number(lon, "lon"), parse_number(lat, "lat")
     if not (-180 <= x <= 180 and -90 <= y <= 90):
         raise BadParameter("lon/lat", "out of range.")
     return x, y
 
 
 def parse_radius(raw: str | None) -> float:
-    try:
-        value = float(raw or "")
-    except ValueError:
-        raise BadParameter("radius_m", "a number of metres is required.") from None
+    if not raw:
+        raise BadParameter("radius_m", "a number of metres is required.")
+    value = parse_number(raw, "radius_m")
     if not 0 < value <= MAX_RADIUS_M:
         raise BadParameter("radius_m", f"must be above 0 and at most {MAX_RADIUS_M}.")
     return value
 
 
 def parse_polygon(raw: str | None) -> str:
-    """A drawn polygon (GeoJSON geometry, lon/lat) as WKT for a bound parameter."""
+    """A drawn polygon (GeoJSON geometry, lon/lat) as WKT for a bound parameter.
+
+    Its coordinates are checked before GEOS sees them: GEOS 3.11 aborts the whole
+    worker process on values such as 1e308 (in its WKT writer)."""
+    needed = "a GeoJSON Polygon or MultiPolygon is needed."
     if not raw:
-        raise BadParameter("geometry", "a GeoJSON Polygon or MultiPolygon is needed.")
+        raise BadParameter("geometry", needed)
     if len(raw) > 500_000:
         raise BadParameter("geometry", "too large.")
     try:
         data = json.loads(raw)
-        if not isinstance(data, dict) or data.get("type") not in (
-            "Polygon",
-            "MultiPolygon",
-        ):
-            raise ValueError
-        geom = GEOSGeometry(json.dumps(data), srid=4326)
-    except (ValueError, TypeError, GEOSException):
-        raise BadParameter(
-            "geometry", "a GeoJSON Polygon or MultiPolygon is needed."
-        ) from None
+    except (ValueError, RecursionError):
+        raise BadParameter("geometry", needed) from None
+    if not isinstance(data, dict) or data.get("type") not in (
+        "Polygon",
+        "MultiPolygon",
+    ):
+        raise BadParameter("geometry", needed)
+    try:
+        check_geojson_coordinates(data.get("coordinates"), CRS84, "geometry")
+    except RecursionError:
+        raise BadParameter("geometry", "nested too deeply.") from None
+    try:
+        geom = GEOSGeometry(
+            json.dumps({"type": data["type"], "coordinates": data["coordinates"]}),
+            srid=4326,
+        )
+    except (ValueError, TypeError, GEOSException, GDALException):
+        raise BadParameter("geometry", needed) from None
     if geom.num_coords > MAX_VERTICES:
         raise BadParameter("geometry", f"at most {MAX_VERTICES} vertices.")
     if not geom.valid:

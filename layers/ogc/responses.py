@@ -7,8 +7,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 
+from gis_platform.edges import EdgeError
 from layers.engine.params import BadParameter
 
 GEOJSON = "application/geo+json"
@@ -49,6 +51,15 @@ def json_response(
     )
 
 
+def refused_value(exc: DataError) -> str:
+    """A data exception PostgreSQL raised for a request's values (class 22: an
+    out-of-range number, an impossible date...) — the client's to fix. Raised before
+    a response starts (see stream_feature_collection), so it is a 400, not a
+    truncated 200."""
+    first = (str(exc).strip().splitlines() or [""])[0][:200]
+    return f"The database refused a value of this request: {first}"
+
+
 def ogc_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Turn bad parameters into 400 and missing things into 404, as OGC bodies."""
 
@@ -56,9 +67,11 @@ def ogc_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
-        except BadParameter as exc:
+        except (BadParameter, EdgeError) as exc:
             return exception(400, "InvalidParameterValue", str(exc))
         except Http404 as exc:
             return exception(404, "NotFound", str(exc) or "Not found.")
+        except DataError as exc:
+            return exception(400, "InvalidParameterValue", refused_value(exc))
 
     return wrapper
