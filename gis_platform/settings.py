@@ -258,3 +258,7 @@ PETAKOTA_IMPORT_PARTITION_ROWS = env_int("PETAKOTA_IMPORT_PARTITION_ROWS", 20_00
 # of the worker, or `manage.py purge_imports`).
 PETAKOTA_IMPORT_RETENTION_DAYS = env_int("PETAKOTA_IMPORT_RETENTION_DAYS", 30)
 PETAKOTA_IMPORT_PREVIEW_HOURS = env_int("PETAKOTA_IMPORT_PREVIEW_HOURS", 24)
+# An import whose worker sent no heartbeat for this many seconds (killed, machine
+# gone) is marked failed by the worker's recovery (every minute, and
+# `manage.py recover_imports`). Above procrastinate's 10 s heartbeat interval.
+PETAKOTA_IMPORT_STALLED_S = env_int("PETAKOTA_IMPORT_STALLED_S", 60)

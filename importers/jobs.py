@@ -6,6 +6,7 @@ one transaction that nobody else can see until it commits.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -16,6 +17,9 @@ from typing import Any
 import psycopg
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
+from django.db.models import BigIntegerField, Exists, OuterRef
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from importers.errors import ImportCancelled, ImportFailed
@@ -26,7 +30,19 @@ from importers.safety import check_size
 from importers.services import NewLayer, import_file, infer_schema, new_layer_slug
 from layers.models import Agency, City, Layer
 
+logger = logging.getLogger(__name__)
+
 PREVIEW_FEATURES = 20
+UNEXPECTED = (
+    "The import stopped on an unexpected error; nothing was changed. The platform's "
+    "administrators can find the details in the worker's log."
+)
+WORKER_GONE = (
+    "The worker handling this import stopped before it finished (it was killed or "
+    "restarted); nothing was changed. Upload the file again to retry."
+)
+# The tasks that move an import job on; each takes the job's id as `job_id`.
+JOB_TASKS = ("importers.check_upload", "importers.run_import")
 # The complete list of rejected rows, beside the upload (the report keeps the first).
 REJECTED_CSV = "rejected.csv"
 
@@ -106,8 +122,9 @@ def create_job(
     layer_name: str = "",
     dry_run: bool = False,
 ) -> ImportJob:
-    """Store the upload under MEDIA_ROOT and preview it. Raises ImportFailed (and keeps
-    nothing) when the file cannot be read."""
+    """Store the upload under MEDIA_ROOT and queue its check (unpacking and preview)
+    for the worker: a request never unpacks or reads an archive. Raises ImportFailed
+    (LayerConflict for a taken or reserved new-layer slug) before storing anything."""
     check_size(upload.size or 0, upload.name or "upload")
     name = Path(upload.name or "upload").name
     # Checked before anything is stored: a new layer is created new (409 on a clash).
@@ -125,15 +142,46 @@ def create_job(
         srid=srid,
         layer_name=layer_name,
         dry_run=dry_run,
+        status=ImportJob.Status.CHECKING,
     )
     job.file.save(name, upload, save=False)
+    from importers.tasks import check_upload
+
     try:
-        job.preview = preview_file(Path(job.file.path), _options(job))
-    except ImportFailed:
+        with transaction.atomic():
+            job.save()
+            check_upload.defer(job_id=job.pk)
+    except BaseException:
         remove_upload(job)
         raise
-    job.total = job.preview["count"]
-    job.save()
+    return job
+
+
+def check_job(job_id: int) -> ImportJob:
+    """Unpack and preview a stored upload (in the worker). A file that cannot be read
+    fails the job with the reason and its upload is removed; otherwise the job waits
+    for confirmation (or is queued at once when that was asked for)."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status != ImportJob.Status.CHECKING:
+        return job  # cancelled meanwhile, or checked already
+    try:
+        preview = preview_file(Path(job.file.path), _options(job))
+    except Exception as exc:
+        if not isinstance(exc, ImportFailed):
+            logger.exception("Import job %s: checking the upload failed", job.pk)
+            exc = ImportFailed(UNEXPECTED)
+        if ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKING).update(
+            status=ImportJob.Status.FAILED, error=str(exc), finished_at=timezone.now()
+        ):
+            remove_upload(job)
+        job.refresh_from_db()
+        return job
+    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKING).update(
+        status=ImportJob.Status.PREVIEW, preview=preview, total=preview["count"]
+    )
+    job.refresh_from_db()
+    if job.confirm_when_checked:
+        job = confirm_job(job)
     return job
 
 
@@ -143,11 +191,16 @@ def remove_upload(job: ImportJob) -> None:
 
 
 def confirm_job(job: ImportJob) -> ImportJob:
-    """Queue the job for the worker (once)."""
+    """Queue the job for the worker (once); a job still being checked is queued as
+    soon as its check succeeds."""
     from importers.tasks import run_import
 
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status == ImportJob.Status.CHECKING:
+            job.confirm_when_checked = True
+            job.save(update_fields=["confirm_when_checked"])
+            return job
         if job.status != ImportJob.Status.PREVIEW:
             return job
         job.status = ImportJob.Status.QUEUED
@@ -157,10 +210,12 @@ def confirm_job(job: ImportJob) -> ImportJob:
 
 
 def cancel_job(job: ImportJob) -> ImportJob:
-    """Cancel a job not yet finished; a running import notices and rolls back."""
+    """Cancel a job not yet finished; a running import notices and rolls back (and
+    sets the finish time); any other job is finished now."""
     updated = ImportJob.objects.filter(
         pk=job.pk,
         status__in=[
+            ImportJob.Status.CHECKING,
             ImportJob.Status.PREVIEW,
             ImportJob.Status.QUEUED,
             ImportJob.Status.RUNNING,
@@ -241,6 +296,11 @@ def run_job(job_id: int) -> ImportJob:
         job.status, job.error = ImportJob.Status.CANCELLED, str(exc)
     except ImportFailed as exc:
         job.status, job.error = ImportJob.Status.FAILED, str(exc)
+    except Exception:
+        # Still a finished job with a reason, never one left "running"; the details
+        # (which may name server paths or SQL) go to the worker's log only.
+        logger.exception("Import job %s stopped on an unexpected error", job.pk)
+        job.status, job.error = ImportJob.Status.FAILED, UNEXPECTED
     else:
         job.status = ImportJob.Status.SUCCEEDED
         job.report = report.as_dict()
@@ -290,3 +350,77 @@ def purge_jobs(
             remove_upload(job)
             job.delete()
     return purged
+
+
+@dataclass
+class Recovered:
+    stalled_tasks: int = 0
+    failed: int = 0
+    cancelled: int = 0
+
+
+def recover_jobs(*, seconds_since_heartbeat: float) -> Recovered:
+    """Finish the import jobs no worker will ever finish.
+
+    procrastinate's own stalled-job query finds the tasks of the imports queue left
+    "doing" by a worker that sent no heartbeat for `seconds_since_heartbeat` (killed,
+    or its machine gone); they are marked failed. Then every import job that waits on
+    a worker (checking, queued, running) but has no task left to do it is failed
+    with a clear message, and a cancelled job without a finish time gets one, so the
+    purge removes it and its upload. The layer needs no repair: an import writes in
+    one transaction, which died with its worker."""
+    from asgiref.sync import async_to_sync
+    from procrastinate import jobs as task_states
+    from procrastinate.contrib.django.django_connector import DjangoConnector
+    from procrastinate.contrib.django.models import ProcrastinateJob
+    from procrastinate.manager import JobManager
+
+    from importers.tasks import QUEUE
+
+    recovered = Recovered()
+    manager = JobManager(DjangoConnector())
+    stalled = async_to_sync(manager.get_stalled_jobs)(
+        queue=QUEUE, seconds_since_heartbeat=seconds_since_heartbeat
+    )
+    for task in stalled:
+        try:
+            async_to_sync(manager.finish_job_by_id_async)(
+                job_id=task.id, status=task_states.Status.FAILED, delete_job=False
+            )
+        except Exception:  # finished meanwhile by someone else
+            logger.warning("Could not mark stalled task %s failed", task.id)
+        else:
+            logger.warning(
+                "Task %s (%s %s) of a stopped worker marked failed",
+                task.id,
+                task.task_name,
+                task.task_kwargs,
+            )
+            recovered.stalled_tasks += 1
+    alive = (
+        ProcrastinateJob.objects.filter(
+            task_name__in=JOB_TASKS, status__in=["todo", "doing"]
+        )
+        .annotate(
+            import_job=Cast(KeyTextTransform("job_id", "args"), BigIntegerField())
+        )
+        .filter(import_job=OuterRef("pk"))
+    )
+    now = timezone.now()
+    recovered.failed = (
+        ImportJob.objects.filter(status__in=ImportJob.ACTIVE)
+        .filter(~Exists(alive))
+        .update(status=ImportJob.Status.FAILED, error=WORKER_GONE, finished_at=now)
+    )
+    recovered.cancelled = (
+        ImportJob.objects.filter(status=ImportJob.Status.CANCELLED, finished_at=None)
+        .filter(~Exists(alive))
+        .update(finished_at=now)
+    )
+    if recovered.failed or recovered.cancelled:
+        logger.warning(
+            "Import jobs without a worker: %s failed, %s cancelled ones finished",
+            recovered.failed,
+            recovered.cancelled,
+        )
+    return recovered

@@ -17,6 +17,8 @@ def upload_path(job: ImportJob, filename: str) -> str:
 
 class ImportJob(models.Model):
     class Status(models.TextChoices):
+        # The upload is stored; the worker is unpacking and previewing it.
+        CHECKING = "checking", _("Checking the file")
         PREVIEW = "preview", _("Waiting for confirmation")
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
@@ -31,6 +33,8 @@ class ImportJob(models.Model):
         UPSERT = "upsert", _("Update or insert by key")
 
     FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+    # States in which a worker task is expected to move the job on.
+    ACTIVE = (Status.CHECKING, Status.QUEUED, Status.RUNNING)
 
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
     # A random token names the upload folder, so file paths cannot be guessed.
@@ -54,6 +58,8 @@ class ImportJob(models.Model):
     srid = models.PositiveIntegerField(_("EPSG code"), null=True, blank=True)
     layer_name = models.CharField(_("layer in the file"), max_length=200, blank=True)
     dry_run = models.BooleanField(_("dry run"), default=False)
+    # Queue the import as soon as the file is checked (the API's confirm=true).
+    confirm_when_checked = models.BooleanField(default=False)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PREVIEW
     )

@@ -7,6 +7,7 @@ import io
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -88,15 +89,17 @@ def test_api_upload_is_imported_by_the_worker(api, city, layer, points, tmp_path
     )
     assert response.status_code == 202, response.content
     job = response.json()
-    assert job["status"] == "queued"
-    assert job["preview"]["count"] == 3
-    assert len(job["preview"]["features"]["features"]) == 3
+    # The request only stores the upload: the worker checks it, then imports it.
+    assert job["status"] == "checking"
+    assert job["preview"] == {}
 
     result = run_worker()
     assert result.returncode == 0, result.stderr
 
     done = api.get(f"/api/{city.slug}/imports/{job['id']}").json()
     assert done["status"] == "succeeded", done
+    assert done["preview"]["count"] == 3
+    assert len(done["preview"]["features"]["features"]) == 3
     assert done["percent"] == 100
     assert done["report"]["inserted"] == 3
     assert Feature.objects.filter(layer=layer).count() == 3
@@ -173,7 +176,10 @@ def test_another_citys_jobs_and_layers_are_refused(api, city, layer, points, tmp
     assert client.get(f"/api/{city.slug}/imports/{job_id}").status_code == 404
 
 
-def test_unreadable_upload_is_refused_and_not_kept(api, city, layer, tmp_path):
+@pytest.mark.django_db(transaction=True)
+def test_unreadable_upload_fails_with_the_reason_and_is_not_kept(
+    api, city, layer, tmp_path
+):
     bad = io.BytesIO(b"<html>nope</html>")
     bad.name = "data.geojson"
     response = api.post(
@@ -181,9 +187,16 @@ def test_unreadable_upload_is_refused_and_not_kept(api, city, layer, tmp_path):
         {"file": bad, "layer": layer.slug},
         format="multipart",
     )
-    assert response.status_code == 400
-    assert "is not GeoJSON" in response.json()["detail"]
-    assert not ImportJob.objects.exists()
+    assert response.status_code == 202
+    folder = Path(ImportJob.objects.get().file.path).parent
+    assert folder.exists()
+    assert run_worker().returncode == 0
+    job = api.get(f"/api/{city.slug}/imports/{response.json()['id']}").json()
+    assert job["status"] == "failed"
+    assert "is not GeoJSON" in job["error"]
+    assert job["finished_at"]
+    assert not folder.exists()
+    assert not Feature.objects.filter(layer=layer).exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from rest_framework.test import APIClient
 
 from importers.errors import LayerConflict
-from importers.jobs import run_job
+from importers.jobs import check_job, run_job
 from importers.models import ImportJob
 from importers.services import NewLayer, import_file
 from layers.models import Feature, Layer, Role, Visibility
@@ -190,8 +190,11 @@ def test_job_whose_layer_was_deleted_fails_instead_of_creating_one(
         format="multipart",
     )
     assert response.status_code == 202, response.content
+    job_id = response.json()["id"]
+    check_job(job_id)  # the worker's check; the API asked to import at once
+    assert ImportJob.objects.get(pk=job_id).status == ImportJob.Status.QUEUED
     layer.delete()
-    job = run_job(response.json()["id"])
+    job = run_job(job_id)
     assert job.status == ImportJob.Status.FAILED
     assert "deleted" in job.error
     assert not Layer.objects.filter(city=city).exists()

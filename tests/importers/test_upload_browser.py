@@ -50,7 +50,10 @@ def test_editor_uploads_previews_confirms_and_sees_the_report(
     page.set_input_files("#id_file", str(write(points, tmp_path / "fasilitas.geojson")))
     page.click("#upload-submit")
 
-    page.wait_for_selector("#preview-map .leaflet-interactive")
+    # The worker checks the upload; the page then shows its preview.
+    page.wait_for_selector("#job-status[data-status=checking]")
+    assert run_worker().returncode == 0
+    page.wait_for_selector("#preview-map .leaflet-interactive", timeout=10000)
     assert page.locator("#preview-map .leaflet-interactive").count() == 3
     schema = page.locator("#preview-schema").inner_text()
     assert "jumlah" in schema

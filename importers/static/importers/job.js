@@ -3,27 +3,40 @@
   "use strict";
   var box = document.getElementById("job");
   var data = JSON.parse(document.getElementById("preview-features").textContent || "null");
-  var map = L.map("preview-map", { maxZoom: 19 });
-  var shown = L.geoJSON(data || { type: "FeatureCollection", features: [] }, {
-    pointToLayer: function (f, latlng) { return L.circleMarker(latlng, { radius: 6 }); },
-    onEachFeature: function (f, layer) {
-      var rows = Object.keys(f.properties || {}).map(function (k) {
-        var td = document.createElement("div");
-        td.textContent = k + ": " + f.properties[k];
-        return td.outerHTML;
-      });
-      layer.bindPopup(rows.join("") || "—");
-    }
-  }).addTo(map);
-  var bounds = shown.getBounds();
-  if (bounds.isValid()) { map.fitBounds(bounds.pad(0.2), { maxZoom: 16 }); }
-  else { map.setView([0, 115], 4); }
+  // The worker checks an upload first: once it is done, the page is drawn again
+  // with the preview (or the reason the file cannot be read).
+  var initialStatus = document.getElementById("job-status").dataset.status;
+  if (document.getElementById("preview-map")) { showPreview(); }
+
+  function showPreview() {
+    var map = L.map("preview-map", { maxZoom: 19 });
+    var shown = L.geoJSON(data || { type: "FeatureCollection", features: [] }, {
+      pointToLayer: function (f, latlng) { return L.circleMarker(latlng, { radius: 6 }); },
+      onEachFeature: function (f, layer) {
+        var rows = Object.keys(f.properties || {}).map(function (k) {
+          var td = document.createElement("div");
+          td.textContent = k + ": " + f.properties[k];
+          return td.outerHTML;
+        });
+        layer.bindPopup(rows.join("") || "—");
+      }
+    }).addTo(map);
+    var bounds = shown.getBounds();
+    if (bounds.isValid()) { map.fitBounds(bounds.pad(0.2), { maxZoom: 16 }); }
+    else { map.setView([0, 115], 4); }
+  }
 
   var text = window.IMPORT_TEXT || {};
   function show(job) {
+    if (initialStatus === "checking" && job.status !== "checking") {
+      window.location.reload();
+      return;
+    }
     document.getElementById("job-status").textContent = job.status_display;
     document.getElementById("job-status").dataset.status = job.status;
-    if (job.status !== "preview") { document.getElementById("progress-box").hidden = false; }
+    if (job.status !== "preview" && job.status !== "checking") {
+      document.getElementById("progress-box").hidden = false;
+    }
     document.getElementById("job-progress").value = job.percent;
     var phase = job.status === "queued" ? text.queued : (text[job.phase] || "");
     if (job.status === "running" && job.total) {
