@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from django.db import connection
 
 from layers.engine.params import BadParameter
@@ -96,10 +97,19 @@ def tile_sql(source: LayerSource, tile: TileId) -> tuple[str, list[Any]]:
     return sql, [*pts_params, CLUSTER_ABOVE, source.key, source.key]
 
 
+def _bytea_cursor() -> psycopg.Cursor:
+    """A cursor on Django's connection (same transaction) that binds parameters on the
+    server and moves bytea in binary. Django's client-side binding writes a tile into
+    the SQL as hex text and reads it back as hex: for a 1.7 MB tile that cost 30 ms
+    on its way into the cache and 6 ms on its way out."""
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
 def render_tile(source: LayerSource, tile: TileId) -> bytes:
     sql, params = tile_sql(source, tile)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    with _bytea_cursor() as cursor:
+        cursor.execute(sql, params, binary=True)
         row = cursor.fetchone()
     return bytes(row[0]) if row and row[0] is not None else b""
 
@@ -117,17 +127,18 @@ def vector_tile(source: LayerSource, tile: TileId) -> tuple[bytes, bool]:
     layer_table = Layer._meta.db_table
     key = [source.city_id, source.cache_id, tile.z, tile.x, tile.y]
     layer_id = source.layer.pk if source.layer is not None else None
-    with connection.cursor() as cursor:
+    with _bytea_cursor() as cursor:
         cursor.execute(
             f"SELECT data FROM {table} WHERE city_id = %s AND source_key = %s "  # noqa: S608 - table name from _meta, values are params
             "AND z = %s AND x = %s AND y = %s AND version = %s",
             [*key, source.version],
+            binary=True,
         )
         row = cursor.fetchone()
     if row is not None:
         return bytes(row[0]), True
     data = render_tile(source, tile)
-    with connection.cursor() as cursor:
+    with _bytea_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (city_id, source_key, z, x, y, version, data, "  # noqa: S608 - table name from _meta, values are params
             "layer_id, created_at) "

@@ -82,6 +82,12 @@ def test_local_cluster_plans_for_ssd_and_bounded_parallelism(
     assert 1 <= int(_show(local_cluster, "max_parallel_workers_per_gather")) <= 4
 
 
+def test_local_cluster_compresses_cached_tiles_with_lz4(
+    local_cluster: psycopg.Connection,
+) -> None:
+    assert _show(local_cluster, "default_toast_compression") == "lz4"
+
+
 def test_settings_come_from_the_included_file_and_name_it(
     local_cluster: psycopg.Connection,
 ) -> None:
