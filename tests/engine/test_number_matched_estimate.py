@@ -102,3 +102,18 @@ def test_estimate_is_the_bbox_share_of_the_layer_extent(client, big_layer):
     # Filters other than the bbox make the even-spread assumption meaningless.
     filtered = Query(bbox=query.bbox, filters=[("true", [])])
     assert bbox_share_estimate(source, filtered) is None
+
+
+def test_polygon_layers_keep_the_planners_estimate(tangerang):
+    """A polygon reaching into the bbox from outside it counts too: an even-spread
+    share of the extent undercounts them, the planner's histogram does not."""
+    layer = Layer.objects.create(
+        city=tangerang,
+        slug="persil-banyak",
+        title="Persil banyak",
+        dimension="living",
+        geometry_type="Polygon",
+        schema=[],
+    )
+    source = source_for(tangerang, AnonymousUser(), layer.slug)
+    assert bbox_share_estimate(source, Query(bbox=SQUARE)) is None
