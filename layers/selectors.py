@@ -8,6 +8,7 @@ from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from layers.data_text import data_text
 from layers.models import AdminArea, City, Layer
 
 # Above this many features the map draws a layer from vector tiles, not GeoJSON.
@@ -30,7 +31,7 @@ def layer_catalog(layers: QuerySet[Layer], city: City) -> list[dict[str, Any]]:
             {
                 "slug": layer.slug,
                 "title": layer.title,
-                "description": layer.description,
+                "description": data_text(layer.description),
                 "agency": str(layer.agency) if layer.agency else None,
                 "dimension": layer.dimension,
                 "dimension_label": str(layer.get_dimension_display()),

@@ -65,6 +65,8 @@ def city_map(request: HttpRequest, city_slug: str) -> HttpResponse:
             "boundaries": _("Boundaries"),
             "features": _("features"),
             "noProperties": _("No attributes"),
+            "yes": _("Yes"),
+            "no": _("No"),
             "loadError": _("Could not load this layer."),
             "perKm2": _("per km²"),
             "densityPerKm2": _("Features per km²"),

@@ -14,19 +14,17 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from importers.spreadsheet import neutralise_formula
 from layers.local_time import city_zone
 from layers.models import City
 from reports.models import Report
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 1000
 
 
 def neutralise(value: Any) -> Any:
     """Text that a spreadsheet would evaluate, made inert; other values unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    return neutralise_formula(value) if isinstance(value, str) else value
 
 
 class _Line:

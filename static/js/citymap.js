@@ -63,22 +63,56 @@
       .catch(function () { console.warn("boundaries failed: " + level); });
   });
 
+  // Popups speak the layer's schema: each field's label (in the page's language when
+  // the schema has one: {"name", "label", "labels": {"en": ...}}), fields marked
+  // "hidden" left out, and keys that only machines read (ids, OSM bookkeeping) too.
+  var lang = document.documentElement.lang || "id";
+  var TECHNICAL = /^(id|fid|ogc_fid|gid|objectid|osm_.*|.*_id)$/i;
+  function fieldsOf(layerInfo) {
+    var fields = {};
+    (layerInfo.schema || []).forEach(function (f) { fields[f.name] = f; });
+    return fields;
+  }
+  function labelFor(key, field) {
+    if (field && field.labels && field.labels[lang]) return field.labels[lang];
+    if (field && field.label && field.label !== key) return field.label;
+    var words = key.replace(/[_-]+/g, " ").trim();
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  }
+  function shown(key, field) {
+    if (key === "name") return false; // the popup's heading
+    if (field && field.hidden !== undefined) return !field.hidden;
+    return !TECHNICAL.test(key);
+  }
+  function valueText(value) {
+    if (value === true) return text.yes;
+    if (value === false) return text.no;
+    return typeof value === "object" ? JSON.stringify(value) : String(value);
+  }
   function popupFor(layerInfo, feature) {
     var box = el("div", "popup");
-    box.appendChild(el("div", "popup-layer", layerInfo.title));
+    var head = el("div", "popup-layer", layerInfo.title);
+    if (layerInfo.description) head.title = layerInfo.description;
+    box.appendChild(head);
     var props = feature.properties || {};
-    var keys = Object.keys(props);
+    var fields = fieldsOf(layerInfo);
     if (props.name) box.appendChild(el("h3", null, props.name));
-    if (!keys.length) { box.appendChild(el("p", "muted", text.noProperties)); return box; }
-    var table = el("table", "props");
-    keys.forEach(function (key) {
-      var row = document.createElement("tr");
-      row.appendChild(el("th", null, key));
-      var value = props[key];
-      row.appendChild(el("td", null, value === null ? "—" : (typeof value === "object" ? JSON.stringify(value) : value)));
-      table.appendChild(row);
+    var keys = Object.keys(props).filter(function (key) {
+      return props[key] !== null && props[key] !== "" && shown(key, fields[key]);
     });
-    box.appendChild(table);
+    if (!keys.length && !props.name) box.appendChild(el("p", "muted", text.noProperties));
+    if (keys.length) {
+      var table = el("table", "props");
+      keys.forEach(function (key) {
+        var row = document.createElement("tr");
+        row.dataset.key = key;
+        row.appendChild(el("th", null, labelFor(key, fields[key])));
+        row.appendChild(el("td", null, valueText(props[key])));
+        table.appendChild(row);
+      });
+      box.appendChild(table);
+    }
+    if (layerInfo.description) box.appendChild(el("p", "popup-desc muted", layerInfo.description));
     if (layerInfo.attribution) box.appendChild(el("div", "popup-attr", layerInfo.attribution));
     return box;
   }

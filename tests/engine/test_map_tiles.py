@@ -12,8 +12,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_large_layers_use_vector_tiles(
     live_server, page, tangerang, monkeypatch, external_requests, console_errors
 ):
-    # sekolah (105) and kantor-pemerintahan (80) count as large, the rest small.
-    monkeypatch.setattr(selectors, "VECTOR_TILES_ABOVE", 75)
+    # sekolah (49), kawasan-industri (54) and kantor-pemerintahan (60) count as
+    # large, rumah-sakit and pasar (21 each) small.
+    monkeypatch.setattr(selectors, "VECTOR_TILES_ABOVE", 40)
     tile_responses: list[int] = []
     page.on(
         "response",

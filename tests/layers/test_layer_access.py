@@ -94,7 +94,7 @@ def test_features_api_filters_by_bbox_and_pages_by_cursor(client, tangerang):
     import json
 
     all_ids = [f["id"] for f in json.loads(features)["features"]]
-    assert len(all_ids) == layer.features.count() == 35
+    assert len(all_ids) == layer.features.count() == 21
     first = json.loads(b"".join(client.get(f"{url}?limit=10").streaming_content))
     ids = [f["id"] for f in first["features"]]
     assert ids == all_ids[:10]
