@@ -55,8 +55,33 @@ echo "==> PetaKota on http://127.0.0.1:$PORT/kota-tangerang/  (Ctrl-C stops it a
   --worker-class gthread --threads "${WEB_THREADS:-4}" --keep-alive 5 \
   --access-logfile - --graceful-timeout 5 &
 pids+=($!)
-# Background work (imports) on procrastinate: PostgreSQL is the queue's broker.
-PROCRASTINATE_LOG_LEVEL="${PROCRASTINATE_LOG_LEVEL:-INFO}" $PY manage.py procrastinate worker &
+
+# Background work (imports, purges, escalations) on procrastinate: PostgreSQL is the
+# queue's broker. The worker stops when its database connection breaks (a PostgreSQL
+# restart, a network blip), so it runs under a supervisor that starts it again: after
+# 1 s, then 2, 4, ... at most 30 s while it keeps failing; back to 1 s once it has run
+# for a minute. Nothing waits for a person to restart it.
+supervise_worker() {
+  local delay=1 started rc worker=""
+  # A background job of a non-interactive shell ignores SIGINT: cleanup sends TERM.
+  trap '[ -n "$worker" ] && kill "$worker" 2>/dev/null; wait; exit 0' TERM
+  while true; do
+    started=$SECONDS
+    PROCRASTINATE_LOG_LEVEL="${PROCRASTINATE_LOG_LEVEL:-INFO}" \
+      $PY manage.py procrastinate worker &
+    worker=$!
+    rc=0
+    wait "$worker" || rc=$?
+    worker=""
+    [ $((SECONDS - started)) -ge 60 ] && delay=1
+    echo "==> Worker stopped (exit $rc); starting it again in ${delay}s" >&2
+    sleep "$delay" &
+    wait $! || true
+    delay=$((delay * 2 > 30 ? 30 : delay * 2))
+  done
+}
+supervise_worker &
 pids+=($!)
-# Stop everything when either process ends (or on Ctrl-C, through the traps above).
+# Stop everything when gunicorn ends (the supervisor does not), or on Ctrl-C, through
+# the traps above.
 wait -n "${pids[@]}"
