@@ -83,8 +83,17 @@ def preview_file(path: Path, options: ReadOptions) -> dict[str, Any]:
                 frame = frame.iloc[0:0]
             else:
                 frame = frame.set_crs(epsg=srid)
+        if len(frame) and frame.crs is not None:
+            frame, outside = _in_crs_range(frame)
+            if outside:
+                warnings.append(
+                    f"{outside} of the first {PREVIEW_FEATURES} features have "
+                    "coordinates outside the valid range of the coordinate system: "
+                    "not shown, and rejected by the import."
+                )
         if len(frame) and frame.crs is not None and frame.crs.to_epsg() != 4326:
             frame = frame.to_crs(epsg=4326)
+            frame, _ = _in_crs_range(frame)
         frame = frame[frame.geometry.notna()]
         features = frame.__geo_interface__["features"] if len(frame) else []
         for feature in features:
@@ -106,6 +115,29 @@ def preview_file(path: Path, options: ReadOptions) -> dict[str, Any]:
         raise ImportFailed(f"Cannot read {path.name}: {exc}") from exc
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _in_crs_range(frame: Any) -> tuple[Any, int]:
+    """(the rows whose coordinates lie in their CRS's range, how many did not).
+    Bounds are read without GEOS's writers; NaN and infinity count as outside."""
+    import numpy as np
+
+    from importers.services import GEOGRAPHIC_BOUNDS, PROJECTED_BOUNDS
+
+    xmin, ymin, xmax, ymax = (
+        GEOGRAPHIC_BOUNDS if frame.crs.is_geographic else PROJECTED_BOUNDS
+    )
+    bounds = frame.geometry.bounds.to_numpy()
+    # Missing and empty geometries have no coordinates to check (NaN bounds).
+    empty = (frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
+    inside = empty | (
+        np.isfinite(bounds).all(axis=1)
+        & (bounds[:, 0] >= xmin)
+        & (bounds[:, 2] <= xmax)
+        & (bounds[:, 1] >= ymin)
+        & (bounds[:, 3] <= ymax)
+    )
+    return frame[inside], int((~inside).sum())
 
 
 def create_job(
@@ -157,13 +189,13 @@ def create_job(
     return job
 
 
-def check_job(job_id: int) -> ImportJob:
+def check_job(job_id: int) -> ImportJob | None:
     """Unpack and preview a stored upload (in the worker). A file that cannot be read
     fails the job with the reason and its upload is removed; otherwise the job waits
     for confirmation (or is queued at once when that was asked for)."""
-    job = ImportJob.objects.get(pk=job_id)
-    if job.status != ImportJob.Status.CHECKING:
-        return job  # cancelled meanwhile, or checked already
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None or job.status != ImportJob.Status.CHECKING:
+        return job  # purged or cancelled meanwhile, or checked already
     try:
         preview = preview_file(Path(job.file.path), _options(job))
     except Exception as exc:
@@ -256,13 +288,17 @@ class _ProgressWriter:
         self.conn.close()
 
 
-def run_job(job_id: int) -> ImportJob:
+def run_job(job_id: int) -> ImportJob | None:
     """Run a queued job (in the worker). The outcome is stored on the job."""
     claimed = ImportJob.objects.filter(
         pk=job_id, status=ImportJob.Status.QUEUED
     ).update(status=ImportJob.Status.RUNNING, started_at=timezone.now())
-    job = ImportJob.objects.select_related("layer", "agency", "city").get(pk=job_id)
-    if not claimed:
+    job = (
+        ImportJob.objects.select_related("layer", "agency", "city")
+        .filter(pk=job_id)
+        .first()
+    )
+    if not claimed or job is None:
         return job
     if job.layer is None and not job.new_layer_slug:
         # Its layer was deleted after the upload (the job keeps no slug to create).

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from gis_platform.edges import LAT_RANGE, LON_RANGE, PROJECTED_LIMIT_M
 from importers import staging
 from importers.errors import ImportFailed, LayerConflict
 from importers.formats import Dataset, ReadOptions, open_dataset
@@ -138,6 +139,28 @@ def _source_crs(
     if epsg is not None:
         return epsg, None
     return None, crs.to_proj4()
+
+
+# Coordinate ranges checked before any GEOS call (gis_platform/edges.py's limits).
+GEOGRAPHIC_BOUNDS = (LON_RANGE[0], LAT_RANGE[0], LON_RANGE[1], LAT_RANGE[1])
+PROJECTED_BOUNDS = (
+    -PROJECTED_LIMIT_M,
+    -PROJECTED_LIMIT_M,
+    PROJECTED_LIMIT_M,
+    PROJECTED_LIMIT_M,
+)
+
+
+def _crs_bounds(
+    srid: int | None, proj: str | None
+) -> tuple[float, float, float, float]:
+    """The range a coordinate of this CRS may take: longitude/latitude for a
+    geographic CRS, the projected limit (metres) otherwise."""
+    try:
+        crs = CRS.from_epsg(srid) if srid is not None else CRS.from_user_input(proj)
+    except CRSError:
+        return PROJECTED_BOUNDS
+    return GEOGRAPHIC_BOUNDS if crs.is_geographic else PROJECTED_BOUNDS
 
 
 def _check_srid(srid: int | None) -> None:
@@ -391,6 +414,9 @@ def _run(
         progress("validating", report.read, total)
         if key_column is not None and mode == "replace":
             staging.snapshot_keys(cursor, key_column)
+        staging.reject_out_of_range(
+            cursor, _crs_bounds(*srid), report.crs or "the file's CRS", table=table
+        )
         staging.reject_bad_geometries(
             cursor,
             settings.PETAKOTA_IMPORT_MAX_VERTICES,
@@ -403,7 +429,21 @@ def _run(
             staging.reject_bad_values(cursor, mappings)
         # Staged WKB carries no SRID (0) until reprojected; the load table's column
         # gives every geometry 4326.
-        staged_srid = SRID if direct else staging.transform(cursor, *srid)
+        if direct:
+            staged_srid = SRID
+        else:
+            try:
+                with transaction.atomic():
+                    staged_srid = staging.transform(cursor, *srid)
+            except DatabaseError as exc:  # e.g. "Point outside of projection domain"
+                raise ImportFailed(
+                    f"Coordinates of {dataset.path.name} cannot be converted from "
+                    f"{report.crs} to longitude/latitude: {exc}".strip()
+                ) from exc
+            if staged_srid == SRID:  # reprojected: check what came out
+                staging.reject_out_of_range(
+                    cursor, GEOGRAPHIC_BOUNDS, "EPSG:4326 after reprojection"
+                )
         report.repaired = staging.repair(cursor, trust_reader=in_4326, table=table)
         staged, outside, rows, extent = staging.extent_check(
             cursor, target.city_id, staged_srid, table=table

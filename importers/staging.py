@@ -148,6 +148,32 @@ def reject_bad_geometries(
         _drop_rejected(cursor, table)
 
 
+def reject_out_of_range(
+    cursor: Any,
+    bounds: tuple[float, float, float, float],
+    crs: str,
+    table: str = STAGE,
+) -> None:
+    """Reject rows with a coordinate outside `bounds` (min x, min y, max x, max y of
+    the coordinate system `crs`), NaN or infinite. Run before any GEOS function
+    (validity, repair, reprojection): GEOS 3.11 aborts the process on some huge
+    values. The bounding box is read from the coordinates, without GEOS."""
+    xmin, ymin, xmax, ymax = bounds
+    reason = (
+        f"coordinates outside the valid range of {crs} (x {xmin:g} to {xmax:g}, "
+        f"y {ymin:g} to {ymax:g})"
+    )
+    cursor.execute(
+        f"INSERT INTO {REJECTS} (row_no, reason) "  # noqa: S608 - generated names
+        f"SELECT row_no, %s FROM {table} WHERE geom IS NOT NULL AND NOT ("
+        "ST_XMin(geom) BETWEEN %s AND %s AND ST_XMax(geom) BETWEEN %s AND %s "
+        "AND ST_YMin(geom) BETWEEN %s AND %s AND ST_YMax(geom) BETWEEN %s AND %s)",
+        [reason, xmin, xmax, xmin, xmax, ymin, ymax, ymin, ymax],
+    )
+    if cursor.rowcount:
+        _drop_rejected(cursor, table)
+
+
 def reject_bad_keys(cursor: Any, key: Column) -> None:
     _reject(
         cursor,

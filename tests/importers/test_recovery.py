@@ -31,6 +31,15 @@ from tests.importers.test_jobs_api import run_worker
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def _empty_queue(transactional_db):
+    """procrastinate's tables are not Django's to flush: start each test without the
+    tasks and workers earlier tests left behind."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_jobs")
+        cursor.execute("DELETE FROM procrastinate_workers")
+
+
 @pytest.fixture
 def api(city, agency):
     user = UserFactory()
@@ -136,7 +145,9 @@ def test_worker_killed_mid_import_leaves_a_failed_job_with_a_message(
     assert "worker" in job.error
     assert "stopped before it finished" in job.error
     assert job.finished_at is not None
-    task = ProcrastinateJob.objects.get(task_name="importers.run_import")
+    task = ProcrastinateJob.objects.get(
+        task_name="importers.run_import", args__job_id=job_id
+    )
     assert task.status == "failed"
     # The layer stayed whole: the import's transaction died with its worker.
     assert list(Feature.objects.filter(layer=layer).values_list("pk", flat=True)) == (
