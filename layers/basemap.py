@@ -39,6 +39,11 @@ _PMTILES_TYPES = {
 _MBTILES_FORMATS = {"png": "png", "jpg": "jpg", "jpeg": "jpg", "webp": "webp"}
 _MBTILES_FORMATS["pbf"] = _MBTILES_FORMATS["mvt"] = "pbf"
 _GZIP_MAGIC = b"\x1f\x8b"
+# A 1x1 transparent PNG: what a raster map shows where the archive has no tile.
+_EMPTY_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
+)
 MAX_ZOOM = 24
 VECTORGRID = "vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js"
 
@@ -192,10 +197,12 @@ def basemap_tile(
         response["Cache-Control"] = cache
         return response
     data = tile_bytes(archive, z, x, y)
-    if data is None:
-        # Inside the archive's range but not stored (sea, outside the city): an empty
-        # answer the maps draw as nothing, not an error in the browser's console.
+    if data is None and archive.vector:
+        # Not stored (sea, outside the city): an empty tile, not a console error.
         response = HttpResponse(status=204)
+    elif data is None:
+        # An image element takes a 204 for a broken image: a transparent one instead.
+        response = HttpResponse(_EMPTY_PNG, content_type="image/png")
     else:
         response = HttpResponse(data, content_type=CONTENT_TYPES[ext])
         if data.startswith(_GZIP_MAGIC):

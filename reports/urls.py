@@ -1,10 +1,11 @@
 from django.urls import path, re_path
 
-from reports import views
+from reports import offline, views
 
 app_name = "reports"
 urlpatterns = [
     path("", views.submit_page, name="submit"),
+    path("sw.js", offline.service_worker, name="service-worker"),
     re_path(
         r"^t/(?P<ticket>[A-Za-z2-9]{4}-[A-Za-z2-9]{4})/$",
         views.track_page,

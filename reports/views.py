@@ -73,6 +73,9 @@ def submit_page(request: HttpRequest, city_slug: str) -> HttpResponse:
             "nearby": _api("nearby", city),
             "photoLocation": _api("photo-location", city),
             "support": _api("submit", city) + "TICKET/support",
+            "serviceWorker": reverse(
+                "reports:service-worker", kwargs={"city_slug": city.slug}
+            ),
         },
         "text": {
             "locating": _("Finding your position…"),
@@ -98,6 +101,17 @@ def submit_page(request: HttpRequest, city_slug: str) -> HttpResponse:
             "photoHasLocation": _("Use the location stored in the photo"),
             "required": _("required"),
             "choose": _("Choose…"),
+            # Checked in the browser too, so a report queued offline is complete.
+            "chooseCategory": _("Choose a category."),
+            "describe": _("Please describe the problem."),
+            "setLocation": _("Please set the location on the map."),
+            "answerNeeded": _("%(question)s: an answer is needed."),
+            "badEmail": _("Enter a valid e-mail address."),
+            "checkFields": _("Some fields need attention: see the messages above."),
+            "queuedHere": _(
+                "Saved on this phone: there is no connection now. It will be sent "
+                "automatically when there is one, even if you close this page."
+            ),
         },
     }
     return render(request, "reports/submit.html", {"city": city, "config": config})

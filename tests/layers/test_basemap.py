@@ -65,8 +65,12 @@ def test_tiles_are_cached_and_revalidated(mbtiles):
     assert colour_of(fresh.content) == BLUE
 
 
-def test_missing_tile_is_empty_and_wrong_requests_are_not_found(mbtiles):
-    assert Client().get("/basemap/3/5/4.png").status_code == 204
+def test_missing_tile_is_transparent_and_wrong_requests_are_not_found(mbtiles):
+    empty = Client().get("/basemap/3/5/4.png")
+    assert empty.status_code == 200
+    assert (
+        Image.open(io.BytesIO(empty.content)).convert("RGBA").getpixel((0, 0))[3] == 0
+    )
     assert Client().get("/basemap/3/6/4.jpg").status_code == 404  # not its format
     assert Client().get("/basemap/3/8/4.png").status_code == 404  # x beyond 2^z
     assert Client().get("/basemap/40/0/0.png").status_code == 404

@@ -133,7 +133,12 @@
       input.id = id;
       input.dataset.question = q.code;
       input.required = !!q.required;
-      box.append(label, input);
+      const err = el("p", null, "error field-error");
+      err.id = `err-q-${q.code}`;
+      err.hidden = true;
+      err.setAttribute("role", "alert");
+      input.setAttribute("aria-describedby", err.id);
+      box.append(label, input, err);
     }
   }
   function answers() {
@@ -172,40 +177,120 @@
     if (photoPoint) { userMoved = true; setPoint(photoPoint.lat, photoPoint.lon, "photo"); }
   });
 
-  // --- Sending through the outbox ---------------------------------------------------------
+  // --- Field-by-field messages (the server's and our own, in the page's language) ----
+  function errorBox(field) {
+    if (/^(lon|lat|location|geom|point|accuracy_m)$/.test(field)) return $("err-location");
+    if (field === "photo") return $("err-photos");
+    const code = field.replace(/^answers\./, "");
+    return $(`err-${field}`) || $(`err-q-${code}`);
+  }
+  function clearErrors() {
+    for (const box of document.querySelectorAll(".field-error")) { box.hidden = true; box.textContent = ""; }
+    for (const input of document.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+    $("form-error").hidden = true;
+    $("form-error").textContent = "";
+  }
+  /* errors: {field: message}. Returns true when any was shown next to its field. */
+  function showErrors(errors, detail) {
+    clearErrors();
+    let first = null;
+    const unplaced = [];
+    for (const [field, message] of Object.entries(errors || {})) {
+      const box = errorBox(field);
+      if (!box) { unplaced.push(message); continue; }
+      box.textContent = box.textContent ? `${box.textContent} ${message}` : message;
+      box.hidden = false;
+      const input = box.previousElementSibling;
+      if (input && /^(INPUT|SELECT|TEXTAREA)$/.test(input.tagName)) input.setAttribute("aria-invalid", "true");
+      first = first || box;
+    }
+    const general = unplaced.length ? unplaced.join(" ") : (first ? T.checkFields : detail);
+    if (general) { $("form-error").textContent = general; $("form-error").hidden = false; }
+    const target = first || $("form-error");
+    if (target.scrollIntoView) target.scrollIntoView({ block: "center" });
+    return !!first;
+  }
+  function validate() {
+    const errors = {};
+    const cat = cfg.categories.find((c) => c.code === select.value);
+    if (!cat) errors.category = T.chooseCategory;
+    if (!located) errors.location = T.setLocation;
+    if (!$("description").value.trim()) errors.description = T.describe;
+    if (cat) {
+      const given = answers();
+      for (const q of cat.questions) {
+        const v = given[q.code];
+        if (q.required && (v == null || v === "" || (Array.isArray(v) && !v.length))) {
+          errors[`answers.${q.code}`] = fmt(T.answerNeeded, { question: q.description || q.code });
+        }
+      }
+    }
+    const email = $("contact_email");
+    if (email.value && email.validity && !email.validity.valid) errors.contact_email = T.badEmail;
+    if (!$("photo-error").hidden) errors.photos = $("photo-error").textContent;
+    return errors;
+  }
+
+  // --- Sending through the outbox ---------------------------------------------------
+  // One report being filled in is one client id, whatever happens to the button: a
+  // second press, or a resend after a refusal, replaces the same queued item and the
+  // server answers a replay with the report it made the first time.
+  let draftId = ReportQueue.uuid4();
   function csrf() {
     const input = document.querySelector("[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
   }
   async function showQueue() {
-    const n = (await ReportQueue.all()).length;
+    const items = await ReportQueue.all();
+    const n = items.length;
     const box = $("queue-status");
     box.hidden = n === 0;
     box.textContent = n ? `${T.queued} ${fmt(T.waiting, { n })}` : "";
+    if (!n && !$("queued").hidden) $("queued").hidden = true;
+    return items;
+  }
+  function showQueued() {
+    $("report-form").hidden = true;
+    $("queued-text").textContent = T.queuedHere;
+    $("queued").hidden = false;
+    $("queued").focus();
+    if ($("queued").scrollIntoView) $("queued").scrollIntoView({ block: "center" });
   }
   function onResult(item, status, body) {
+    const mine = item.client_uuid === draftId;
     if (status === 200 || status === 201) {
       $("result").hidden = false;
       $("result-text").textContent = T.sent;
       $("ticket").textContent = body.ticket;
       $("track-link").href = body.tracking_url;
-      $("report-form").hidden = true;
-      $("form-error").hidden = true;
-    } else {
+      $("queued").hidden = true;
+      if (mine || $("report-form").hidden) { $("report-form").hidden = true; clearErrors(); }
+      $("result").scrollIntoView && $("result").scrollIntoView({ block: "start" });
+    } else if (mine) {
+      $("queued").hidden = true;
       $("report-form").hidden = false;
-      $("form-error").hidden = false;
-      $("form-error").textContent = body.error || `HTTP ${status}`;
+      $("send").disabled = false;
+      showErrors(body.errors, body.detail || body.error || `HTTP ${status}`);
+    } else {
+      // A report queued on an earlier visit was refused: say so without touching
+      // the form being filled in now.
+      $("queue-status").hidden = false;
+      $("queue-status").textContent = body.detail || body.error || `HTTP ${status}`;
     }
   }
   async function flush() {
     await ReportQueue.flush(cfg.urls.submit, onResult);
-    await showQueue();
+    return showQueue();
   }
+  let sending = false;
   $("report-form").addEventListener("submit", async (e) => {
     e.preventDefault();
-    $("form-error").hidden = true;
+    if (sending) return;
+    const errors = validate();
+    if (Object.keys(errors).length) { showErrors(errors); return; }
+    clearErrors();
     const fields = {
-      client_uuid: ReportQueue.uuid4(),
+      client_uuid: draftId,
       category: select.value,
       description: $("description").value,
       answers: JSON.stringify(answers()),
@@ -213,20 +298,43 @@
       contact_phone: $("contact_phone").value,
       contact_email: $("contact_email").value,
     };
-    if (located) {
-      fields.lon = located.lon; fields.lat = located.lat;
-      if (accuracy != null && !userMoved) fields.accuracy_m = accuracy;
-    }
+    fields.lon = located.lon; fields.lat = located.lat;
+    if (accuracy != null && !userMoved) fields.accuracy_m = accuracy;
+    sending = true;
     $("send").disabled = true;
-    await ReportQueue.put({ client_uuid: fields.client_uuid, fields, photos: [...photoInput.files], csrf: csrf(), queued: Date.now() });
-    await flush();
+    try {
+      await ReportQueue.put({ client_uuid: draftId, fields, photos: [...photoInput.files], csrf: csrf(), queued: Date.now() });
+      let left = await flush();
+      // A flush already under way when this report was queued did not see it.
+      if (navigator.onLine && left.some((item) => item.client_uuid === draftId)) left = await flush();
+      if (left.some((item) => item.client_uuid === draftId)) showQueued();
+      else if ($("report-form").hidden === false) $("send").disabled = false;
+    } finally {
+      sending = false;
+    }
+  });
+  function startAnother() {
+    draftId = ReportQueue.uuid4();
+    $("report-form").reset(); renderQuestions(); clearErrors();
     $("send").disabled = false;
-  });
-  $("another").addEventListener("click", () => {
-    $("report-form").reset(); renderQuestions();
-    $("result").hidden = true; $("report-form").hidden = false;
-  });
+    $("result").hidden = true; $("queued").hidden = true; $("report-form").hidden = false;
+  }
+  $("another").addEventListener("click", startAnother);
+  $("another-queued").addEventListener("click", startAnother);
   window.addEventListener("online", flush);
   setInterval(() => { if (navigator.onLine) flush(); }, 15000);
   flush();
+
+  // --- Offline: a service worker keeps this page, its scripts and styles ------------
+  if ("serviceWorker" in navigator && cfg.urls.serviceWorker) {
+    navigator.serviceWorker.register(cfg.urls.serviceWorker).then(() => navigator.serviceWorker.ready).then((reg) => {
+      // Whatever this page loaded (scripts, styles, icons) is kept for the next
+      // visit without a network; html[data-offline-ready] says it is done.
+      const urls = performance.getEntriesByType("resource").map((e) => e.name)
+        .filter((u) => u.startsWith(location.origin));
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => { document.documentElement.dataset.offlineReady = "1"; };
+      reg.active.postMessage({ type: "keep", urls }, [channel.port2]);
+    }).catch(() => {});
+  }
 })();
