@@ -176,6 +176,12 @@ def test_every_page_loads_every_asset_with_hashed_static_names(
             ".map((i) => i.src)"
         )
         problems.extend(f"broken image {src} on {path}" for src in broken)
+        # Every map has the configured street basemap under it.
+        bare = page.evaluate(
+            "[...document.querySelectorAll('.leaflet-container')]"
+            ".filter((m) => !m.querySelector('.petakota-basemap')).map((m) => m.id)"
+        )
+        problems.extend(f"no basemap under #{name} on {path}" for name in bare)
     # The pin really is drawn from the hashed file (2x on the phone's screen).
     page.goto(f"{base}/{tangerang.slug}/reports/")
     pin = page.locator("#pick-map img.leaflet-marker-icon")
