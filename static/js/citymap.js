@@ -123,7 +123,12 @@
   // zoom); small ones as one GeoJSON request.
   function vectorTileLayer(info, colour) {
     var styles = {};
-    styles[info.slug] = function (props, zoom, geometryDimension) {
+    // VectorGrid gives a style function only (properties, zoom): the layer's geometry
+    // type says how to draw it (aggregated points carry point_count).
+    var type = String(info.geometry_type || "");
+    var dimension = /Point/i.test(type) ? 1 : /Line/i.test(type) ? 2 : /Polygon/i.test(type) ? 3 : 0;
+    styles[info.slug] = function (props) {
+      var geometryDimension = dimension || (props.point_count != null ? 1 : 3);
       if (geometryDimension === 1) {
         var count = props.point_count || 1;
         var radius = count > 1 ? Math.min(4 + Math.log(count) * 2.2, 18) : 5;
