@@ -5,7 +5,9 @@ from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from gis_platform.health import healthz
+from layers.api.openapi import open311 as open311_openapi
 from layers.basemap import basemap_tile, map_config_js
+from layers.ogc.responses import read_only
 
 urlpatterns = [
     # Browsers ask for /favicon.ico on pages that name none (the admin).
@@ -25,6 +27,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("reports.account_urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("open311/v2/openapi.json", read_only(open311_openapi), name="open311-openapi"),
     path("open311/v2/", include("reports.open311.urls")),
     path("api/<slug:city_slug>/reports/", include("reports.api.urls")),
     path("ogc/<slug:city_slug>/", include("layers.ogc.urls")),

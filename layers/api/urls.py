@@ -1,15 +1,24 @@
 from django.urls import path
 
-from layers.api import spatial, views
+from layers.api import openapi, spatial, views
+from layers.ogc.responses import read_only
 
 app_name = "api"
 LAYER = "layers/<slug:layer_slug>"
+
+
+def get(view: type) -> object:
+    # GET-only views: another method is a 405, not a CSRF 403.
+    return read_only(view.as_view())
+
+
 urlpatterns = [
-    path("layers/", views.LayerCatalogApi.as_view(), name="layer-catalog"),
-    path(f"{LAYER}/features", views.LayerFeaturesApi.as_view(), name="layer-features"),
-    path(f"{LAYER}/near", spatial.WithinDistanceApi.as_view(), name="layer-near"),
-    path(f"{LAYER}/nearest", spatial.NearestApi.as_view(), name="layer-nearest"),
-    path(f"{LAYER}/within", spatial.WithinAreaApi.as_view(), name="layer-within"),
-    path(f"{LAYER}/counts", spatial.CountsApi.as_view(), name="layer-counts"),
-    path("boundaries/<slug:level>", views.BoundariesApi.as_view(), name="boundaries"),
+    path("openapi.json", read_only(openapi.layers_api), name="openapi"),
+    path("layers/", get(views.LayerCatalogApi), name="layer-catalog"),
+    path(f"{LAYER}/features", get(views.LayerFeaturesApi), name="layer-features"),
+    path(f"{LAYER}/near", get(spatial.WithinDistanceApi), name="layer-near"),
+    path(f"{LAYER}/nearest", get(spatial.NearestApi), name="layer-nearest"),
+    path(f"{LAYER}/within", get(spatial.WithinAreaApi), name="layer-within"),
+    path(f"{LAYER}/counts", get(spatial.CountsApi), name="layer-counts"),
+    path("boundaries/<slug:level>", get(views.BoundariesApi), name="boundaries"),
 ]

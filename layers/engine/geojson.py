@@ -10,8 +10,7 @@ so memory stays flat however large the response.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import connection, transaction
@@ -49,115 +48,75 @@ def stream_feature_collection(
     *,
     head: str = "",
     tail: Callable[[Page], str] | None = None,
-) -> FeatureStream:
-    """A FeatureCollection as text, its statement already run.
+) -> Iterator[str]:
+    """Yield a FeatureCollection as text.
 
     `head` is pre-serialised JSON members placed before `features` (e.g. `"a":1,`);
     `tail(page)` returns members placed after it, once the page is known. JSON member
     order carries no meaning, so links can follow the features they describe.
 
-    The statement runs and its first rows are fetched here, before the caller builds
-    a response: a database error (a filter PostgreSQL refuses, a CRS it cannot reach)
-    raises now, as a 4xx/5xx, instead of cutting a 200 short after its first byte.
-    Iterate the result (or close it) so its cursor and transaction end."""
-    return FeatureStream(source, query, head, tail)
+    The database answers before this returns: a page is fetched whole (it is bounded
+    by its limit), and a streamed response first runs its statement for one row. An
+    error (a filter PostgreSQL refuses, a CRS it cannot reach) therefore raises here,
+    while the view can still answer 4xx/5xx, instead of cutting a 200 short after
+    its first byte. The named cursor of a streamed response opens only when the
+    response is read, so a response never sent holds no transaction."""
+    sql, params = feature_rows_sql(source, query, extra=1)
+    if uses_server_cursor(query):
+        probe_sql, probe_params = feature_rows_sql(source, replace(query, limit=1))
+        with connection.cursor() as cursor:
+            cursor.execute(probe_sql, probe_params)
+            cursor.fetchall()
+        return _stream(query, head, tail, _cursor_batches(sql, params))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return _stream(query, head, tail, iter([rows]))
 
 
-class FeatureStream:
-    """The iterator behind stream_feature_collection; `close()` releases the cursor
-    (StreamingHttpResponse calls it when the response ends, even unread)."""
+def _cursor_batches(sql: str, params: list[Any]) -> Iterator[list]:
+    # A named cursor needs a transaction; it is read-only and ends with the stream.
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(FETCH_ROWS):
+            yield batch
 
-    def __init__(
-        self,
-        source: LayerSource,
-        query: Query,
-        head: str,
-        tail: Callable[[Page], str] | None,
-    ) -> None:
-        self._resources = ExitStack()
-        try:
-            self._open(source, query)
-        except BaseException as exc:
-            self._release(exc)
-            raise
-        self._parts = self._generate(query, head, tail)
 
-    def _open(self, source: LayerSource, query: Query) -> None:
-        sql, params = feature_rows_sql(source, query, extra=1)
-        if uses_server_cursor(query):
-            # A named cursor needs a transaction; it is read-only and ends with the
-            # stream.
-            self._resources.enter_context(transaction.atomic())
-            make_cursor: Callable[[], Any] = connection.chunked_cursor
-        else:
-            make_cursor = connection.cursor
-        self._cursor = self._resources.enter_context(make_cursor())
-        self._cursor.execute(sql, params)
-        self._first = self._cursor.fetchmany(FETCH_ROWS)
-
-    def __iter__(self) -> Iterator[str]:
-        return self
-
-    def __next__(self) -> str:
-        try:
-            return next(self._parts)
-        except StopIteration:
-            self.close()
-            raise
-        except BaseException as exc:
-            self._parts.close()
-            self._release(exc)
-            raise
-
-    def close(self) -> None:
-        self._parts.close()
-        self._resources.close()
-
-    def _release(self, exc: BaseException) -> None:
-        # With the exception, so transaction.atomic rolls back instead of
-        # committing an aborted transaction.
-        self._resources.__exit__(type(exc), exc, exc.__traceback__)
-
-    def _generate(
-        self, query: Query, head: str, tail: Callable[[Page], str] | None
-    ) -> Iterator[str]:
-        limit = query.limit
-        page = Page()
-        cursor, rows = self._cursor, self._first
-        yield '{"type":"FeatureCollection",' + head + '"features":['
-        backwards = query.before_id is not None
-        if backwards and limit is not None:
-            # Backwards pages come in id order; the extra row is the first one.
-            all_rows = rows
-            while batch := cursor.fetchmany(FETCH_ROWS):
-                all_rows.extend(batch)
-            if len(all_rows) > limit:
-                page.more = True
-                all_rows = all_rows[1:]
-            batches: Iterator[list] = iter([all_rows])
-        else:
-            batches = _batches(rows, cursor)
-        for batch in batches:
+def _stream(
+    query: Query,
+    head: str,
+    tail: Callable[[Page], str] | None,
+    row_batches: Iterator[list],
+) -> Iterator[str]:
+    limit = query.limit
+    page = Page()
+    yield '{"type":"FeatureCollection",' + head + '"features":['
+    if query.before_id is not None and limit is not None:
+        # Backwards pages come in id order; the extra row is the first one.
+        all_rows = [row for batch in row_batches for row in batch]
+        if len(all_rows) > limit:
+            page.more = True
+            all_rows = all_rows[1:]
+        row_batches = iter([all_rows])
+    for rows in row_batches:
+        for start in range(0, len(rows), FETCH_ROWS):
+            batch = rows[start : start + FETCH_ROWS]
             if limit is not None and page.returned + len(batch) > limit:
                 batch = batch[: limit - page.returned]
                 page.more = True
-            if not batch:
-                continue
-            if page.first_id is None:
-                page.first_id = batch[0][0]
-            page.last_id = batch[-1][0]
-            text = ",".join([row[1] for row in batch])
-            yield text if page.returned == 0 else "," + text
-            page.returned += len(batch)
+            if batch:
+                if page.first_id is None:
+                    page.first_id = batch[0][0]
+                page.last_id = batch[-1][0]
+                text = ",".join([row[1] for row in batch])
+                yield text if page.returned == 0 else "," + text
+                page.returned += len(batch)
             if page.more:
                 break
-        self._resources.close()
-        members = tail(page) if tail else ""
-        yield "]" + ("," + members if members else "") + "}"
-
-
-def _batches(first: list, cursor: Any) -> Iterator[list]:
-    batch = first
-    while batch:
-        yield batch
-        batch = cursor.fetchmany(FETCH_ROWS)
+        if page.more:
+            # Leaving the loop closes the cursor generator (and its transaction).
+            break
+    if hasattr(row_batches, "close"):
+        row_batches.close()
+    members = tail(page) if tail else ""
+    yield "]" + ("," + members if members else "") + "}"

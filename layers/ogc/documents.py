@@ -50,6 +50,7 @@ TILE_PATH = (
     "/collections/{collectionId}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}"
 )
 WMQ_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
+OPENAPI_MEDIA = "application/vnd.oai.openapi+json;version=3.0"
 
 
 def link(href: str, rel: str, type_: str, title: str = "", **extra: Any) -> dict:
@@ -244,55 +245,240 @@ def tileset(request, city: City, source: LayerSource, bbox) -> dict:
     }
 
 
+# Aliases parse_crs accepts besides the URIs (see layers.engine.crs).
+CRS_ALIASES = ["CRS84", "OGC:CRS84", "EPSG:4326", "EPSG:3857", "EPSG:32748"]
+
+
+def component_schemas() -> dict[str, Any]:
+    link_schema = {
+        "type": "object",
+        "required": ["href", "rel"],
+        "properties": {
+            "href": {"type": "string"},
+            "rel": {"type": "string"},
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+        },
+    }
+    links = {"type": "array", "items": {"$ref": "#/components/schemas/Link"}}
+    feature = {
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            # GeoJSON: a number or a string (area codes in /counts).
+            "id": {"anyOf": [{"type": "integer"}, {"type": "string"}]},
+            "geometry": {"type": "object", "nullable": True},
+            "properties": {"type": "object", "nullable": True},
+            "links": links,
+        },
+    }
+    return {
+        "Link": link_schema,
+        "Exception": {
+            "type": "object",
+            "required": ["code", "description"],
+            "properties": {
+                "code": {"type": "string"},
+                "description": {"type": "string"},
+            },
+        },
+        "Landing": {
+            "type": "object",
+            "required": ["links"],
+            "properties": {"title": {"type": "string"}, "links": links},
+        },
+        "Conformance": {
+            "type": "object",
+            "required": ["conformsTo"],
+            "properties": {
+                "conformsTo": {"type": "array", "items": {"type": "string"}}
+            },
+        },
+        "Collection": {
+            "type": "object",
+            "required": ["id", "links"],
+            "properties": {
+                "id": {"type": "string"},
+                "title": {"type": "string"},
+                "crs": {"type": "array", "items": {"type": "string"}},
+                "links": links,
+            },
+        },
+        "Collections": {
+            "type": "object",
+            "required": ["links", "collections"],
+            "properties": {
+                "links": links,
+                "collections": {
+                    "type": "array",
+                    "items": {"$ref": "#/components/schemas/Collection"},
+                },
+            },
+        },
+        "Feature": feature,
+        "FeatureCollection": {
+            "type": "object",
+            "required": ["type", "features"],
+            "properties": {
+                "type": {"type": "string", "enum": ["FeatureCollection"]},
+                "features": {"type": "array", "items": feature},
+                "numberMatched": {"type": "integer", "minimum": 0},
+                "numberReturned": {"type": "integer", "minimum": 0},
+                "links": links,
+            },
+        },
+        "Queryables": {
+            "type": "object",
+            "required": ["type", "properties"],
+            "properties": {
+                "type": {"type": "string", "enum": ["object"]},
+                "properties": {"type": "object"},
+            },
+        },
+        "TileSets": {
+            "type": "object",
+            "required": ["tilesets"],
+            "properties": {"tilesets": {"type": "array"}},
+        },
+        "TileSet": {
+            "type": "object",
+            "required": ["tileMatrixSetURI", "links"],
+            "properties": {"tileMatrixSetURI": {"type": "string"}, "links": links},
+        },
+        "TileMatrixSets": {
+            "type": "object",
+            "required": ["tileMatrixSets"],
+            "properties": {"tileMatrixSets": {"type": "array"}},
+        },
+        "TileMatrixSet": {
+            "type": "object",
+            "required": ["id", "tileMatrices"],
+            "properties": {
+                "id": {"type": "string"},
+                "tileMatrices": {"type": "array"},
+            },
+        },
+    }
+
+
+def query_param(
+    name: str, schema: dict, desc: str, where: str = "query", **extra: Any
+) -> dict:
+    out = {
+        "name": name,
+        "in": where,
+        "required": where == "path",
+        "description": desc,
+        "schema": schema,
+    }
+    return out | extra
+
+
+def _ref(name: str) -> dict:
+    return {"schema": {"$ref": f"#/components/schemas/{name}"}}
+
+
+def error_responses(*codes: str) -> dict:
+    """Errors every operation may answer, with an OGC exception body.
+
+    414 comes from the front server (gunicorn refuses request lines over 4094
+    bytes) before the application sees the request."""
+    texts = {
+        "400": "Invalid parameter (the body says which and why)",
+        "404": "No such city, collection or feature (or not visible to you)",
+        "414": "Request line too long",
+    }
+    out: dict[str, Any] = {}
+    for code in codes:
+        content = {"application/json": _ref("Exception")} if code != "414" else {}
+        out[code] = {"description": texts[code]} | (
+            {"content": content} if content else {}
+        )
+    return out
+
+
 def openapi(request, city: City, sources: list[LayerSource]) -> dict:
-    """An OpenAPI 3.0 description of this city's OGC API."""
+    """An OpenAPI 3.0 description of this city's OGC API.
+
+    Exact on purpose (schemathesis runs against it in the tests): every parameter
+    with its type, range or enumeration, every status code with its media type.
+    Other methods than GET/HEAD answer 405 with an Allow header."""
     base = url(request, "landing", city_slug=city.slug).rstrip("/")
-
-    def param(name: str, schema: dict, desc: str, where: str = "query") -> dict:
-        return {
-            "name": name,
-            "in": where,
-            "required": where == "path",
-            "description": desc,
-            "schema": schema,
-            "style": "form",
-            "explode": False,
-        }
-
-    collection_id = param(
+    crs_values = [crs.uri for crs in SUPPORTED] + CRS_ALIASES
+    f_param = query_param(
+        "f", {"type": "string", "enum": ["json", "html"]}, "Response format"
+    )
+    collection_id = query_param(
         "collectionId",
-        {"type": "string", "enum": [s.key for s in sources]},
+        {"type": "string", "enum": [s.key for s in sources] or ["none"]},
         "Collection",
         "path",
     )
+    crs = query_param(
+        "crs", {"type": "string", "enum": crs_values}, "Output CRS (Part 2)"
+    )
+    precision = query_param(
+        "precision",
+        {"type": "integer", "minimum": 0, "maximum": 15},
+        "Decimals of the coordinates written",
+    )
     items_params = [
         collection_id,
-        param(
-            "limit", {"type": "integer", "minimum": 1, "maximum": 10000}, "Page size"
+        query_param(
+            "limit",
+            {"type": "integer", "minimum": 1, "maximum": 10000},
+            "Page size (larger values are capped at the server's maximum)",
         ),
-        param(
+        query_param(
             "bbox",
-            {"type": "array", "items": {"type": "number"}, "minItems": 4},
-            "Bounding box",
+            {
+                "type": "array",
+                "items": {"type": "number"},
+                "minItems": 4,
+                "maxItems": 6,
+            },
+            "Bounding box: min x, min y, max x, max y in bbox-crs",
+            style="form",
+            explode=False,
         ),
-        param("bbox-crs", {"type": "string", "format": "uri"}, "CRS of bbox"),
-        param("datetime", {"type": "string"}, "RFC 3339 instant or interval"),
-        param("crs", {"type": "string", "format": "uri"}, "Output CRS"),
-        param("filter", {"type": "string"}, "CQL2 filter"),
-        param(
+        query_param("bbox-crs", {"type": "string", "enum": crs_values}, "CRS of bbox"),
+        query_param("datetime", {"type": "string"}, "RFC 3339 instant or interval"),
+        crs,
+        precision,
+        query_param("filter", {"type": "string"}, "CQL2 filter"),
+        query_param(
             "filter-lang",
             {"type": "string", "enum": ["cql2-text", "cql2-json"]},
             "Filter language",
         ),
-        param("filter-crs", {"type": "string", "format": "uri"}, "CRS of filter"),
-        param("cursor", {"type": "string"}, "Page cursor from a next/prev link"),
-        param("f", {"type": "string", "enum": ["json", "html"]}, "Format"),
+        query_param(
+            "filter-crs", {"type": "string", "enum": crs_values}, "CRS of filter"
+        ),
+        query_param(
+            "cursor",
+            {"type": "string", "pattern": "^[ab]?[0-9]{1,18}$"},
+            "Page cursor from a next/prev link",
+        ),
+        f_param,
     ]
-    ok_json = {"200": {"description": "OK", "content": {"application/json": {}}}}
-    errors = {
-        "400": {"description": "Invalid parameter"},
-        "404": {"description": "Not found"},
-    }
+    html = {"text/html": {"schema": {"type": "string"}}}
+
+    def ok(schema: str, media: str = "application/json", with_html: bool = True):
+        content = {media: _ref(schema)} | (html if with_html else {})
+        return {"200": {"description": "OK", "content": content}}
+
+    def get(summary: str, params: list, responses: dict, op_id: str) -> dict:
+        return {
+            "get": {
+                "summary": summary,
+                "operationId": op_id,
+                "parameters": params,
+                "responses": responses,
+            }
+        }
+
+    not_modified = {"304": {"description": "Not modified (If-None-Match)"}}
     return {
         "openapi": "3.0.3",
         "info": {
@@ -302,81 +488,137 @@ def openapi(request, city: City, sources: list[LayerSource]) -> dict:
         },
         "servers": [{"url": base}],
         "paths": {
-            "/": {"get": {"summary": "Landing page", "responses": ok_json}},
-            "/conformance": {"get": {"summary": "Conformance", "responses": ok_json}},
-            "/api": {"get": {"summary": "This document", "responses": ok_json}},
-            "/collections": {"get": {"summary": "Collections", "responses": ok_json}},
-            "/collections/{collectionId}": {
-                "get": {
-                    "summary": "A collection",
-                    "parameters": [collection_id],
-                    "responses": {**ok_json, **errors},
+            "/": get(
+                "Landing page",
+                [f_param],
+                ok("Landing") | error_responses("400", "404", "414"),
+                "getLandingPage",
+            ),
+            "/conformance": get(
+                "Conformance",
+                [f_param],
+                ok("Conformance") | error_responses("400", "404", "414"),
+                "getConformance",
+            ),
+            "/api": get(
+                "This document",
+                [f_param],
+                {
+                    "200": {
+                        "description": "OpenAPI 3.0",
+                        "content": {OPENAPI_MEDIA: {"schema": {"type": "object"}}}
+                        | html,
+                    }
                 }
-            },
-            "/collections/{collectionId}/items": {
-                "get": {
-                    "summary": "Features",
-                    "parameters": items_params,
-                    "responses": {
-                        "200": {
-                            "description": "A FeatureCollection",
-                            "content": {"application/geo+json": {}},
+                | error_responses("400", "404", "414"),
+                "getOpenAPI",
+            ),
+            "/collections": get(
+                "Collections",
+                [f_param],
+                ok("Collections") | error_responses("400", "404", "414"),
+                "getCollections",
+            ),
+            "/collections/{collectionId}": get(
+                "A collection",
+                [collection_id, f_param],
+                ok("Collection") | error_responses("400", "404", "414"),
+                "describeCollection",
+            ),
+            "/collections/{collectionId}/items": get(
+                "Features",
+                items_params,
+                ok("FeatureCollection", "application/geo+json")
+                | not_modified
+                | error_responses("400", "404", "414"),
+                "getFeatures",
+            ),
+            "/collections/{collectionId}/items/{featureId}": get(
+                "A feature",
+                [
+                    collection_id,
+                    query_param(
+                        "featureId",
+                        {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+                        "Feature id",
+                        "path",
+                    ),
+                    crs,
+                    precision,
+                    f_param,
+                ],
+                ok("Feature", "application/geo+json")
+                | error_responses("400", "404", "414"),
+                "getFeature",
+            ),
+            "/collections/{collectionId}/queryables": get(
+                "Queryable properties",
+                [collection_id, f_param],
+                ok("Queryables", "application/schema+json")
+                | error_responses("400", "404", "414"),
+                "getQueryables",
+            ),
+            "/collections/{collectionId}/tiles": get(
+                "Vector tilesets",
+                [collection_id],
+                ok("TileSets", with_html=False) | error_responses("404", "414"),
+                "getTileSets",
+            ),
+            "/collections/{collectionId}/tiles/WebMercatorQuad": get(
+                "The WebMercatorQuad vector tileset",
+                [collection_id],
+                ok("TileSet", with_html=False) | error_responses("404", "414"),
+                "getTileSet",
+            ),
+            TILE_PATH: get(
+                "A vector tile",
+                [
+                    collection_id,
+                    query_param(
+                        "tileMatrix",
+                        {"type": "integer", "minimum": 0, "maximum": MAX_ZOOM},
+                        "Zoom level",
+                        "path",
+                    ),
+                    query_param(
+                        "tileRow",
+                        {"type": "integer", "minimum": 0},
+                        "Row (y), below 2^tileMatrix",
+                        "path",
+                    ),
+                    query_param(
+                        "tileCol",
+                        {"type": "integer", "minimum": 0},
+                        "Column (x), below 2^tileMatrix",
+                        "path",
+                    ),
+                ],
+                {
+                    "200": {
+                        "description": "A Mapbox Vector Tile (empty when no data)",
+                        "content": {
+                            "application/vnd.mapbox-vector-tile": {
+                                "schema": {"type": "string", "format": "binary"}
+                            }
                         },
-                        **errors,
-                    },
+                    }
                 }
-            },
-            "/collections/{collectionId}/items/{featureId}": {
-                "get": {
-                    "summary": "A feature",
-                    "parameters": [
-                        collection_id,
-                        param("featureId", {"type": "integer"}, "Feature id", "path"),
-                        param("crs", {"type": "string"}, "Output CRS"),
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": "A Feature",
-                            "content": {"application/geo+json": {}},
-                        },
-                        **errors,
-                    },
-                }
-            },
-            "/collections/{collectionId}/queryables": {
-                "get": {
-                    "summary": "Queryable properties",
-                    "parameters": [collection_id],
-                    "responses": {**ok_json, **errors},
-                }
-            },
-            "/collections/{collectionId}/tiles": {
-                "get": {
-                    "summary": "Vector tilesets",
-                    "parameters": [collection_id],
-                    "responses": ok_json,
-                }
-            },
-            TILE_PATH: {
-                "get": {
-                    "summary": "A vector tile",
-                    "parameters": [
-                        collection_id,
-                        param("tileMatrix", {"type": "integer"}, "Zoom", "path"),
-                        param("tileRow", {"type": "integer"}, "Row (y)", "path"),
-                        param("tileCol", {"type": "integer"}, "Column (x)", "path"),
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": "MVT",
-                            "content": {"application/vnd.mapbox-vector-tile": {}},
-                        },
-                        **errors,
-                    },
-                }
-            },
-            "/tileMatrixSets": {
-                "get": {"summary": "Tiling schemes", "responses": ok_json}
-            },
+                | not_modified
+                | error_responses("400", "404", "414"),
+                "getTile",
+            ),
+            "/tileMatrixSets": get(
+                "Tiling schemes",
+                [],
+                ok("TileMatrixSets", with_html=False) | error_responses("404", "414"),
+                "getTileMatrixSets",
+            ),
+            "/tileMatrixSets/WebMercatorQuad": get(
+                "The WebMercatorQuad tiling scheme",
+                [],
+                ok("TileMatrixSet", with_html=False) | error_responses("404", "414"),
+                "getTileMatrixSet",
+            ),
         },
+        "components": {"schemas": component_schemas()},
     }

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from gis_platform.edges import EdgeError
 from layers.engine.params import BadParameter
@@ -58,6 +59,13 @@ def refused_value(exc: DataError) -> str:
     truncated 200."""
     first = (str(exc).strip().splitlines() or [""])[0][:200]
     return f"The database refused a value of this request: {first}"
+
+
+def read_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For GET/HEAD-only views (require_safe, or a View with only `get`): exempt
+    from CSRF, so another method is the 405 (with Allow) the OpenAPI documents
+    promise instead of a CSRF 403. They change nothing, so CSRF protects nothing."""
+    return csrf_exempt(view)
 
 
 def ogc_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

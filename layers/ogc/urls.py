@@ -1,26 +1,35 @@
 from django.urls import path, re_path
 
 from layers.ogc import views
+from layers.ogc.responses import read_only
 
 app_name = "ogc"
 COLLECTION = "collections/<str:collection_id>"
+
+
 urlpatterns = [
-    path("", views.landing, name="landing"),
-    path("conformance", views.conformance, name="conformance"),
-    path("api", views.openapi, name="openapi"),
-    path("collections", views.collections, name="collections"),
-    path(COLLECTION, views.collection, name="collection"),
-    path(f"{COLLECTION}/items", views.items, name="items"),
-    path(f"{COLLECTION}/items/<str:feature_id>", views.item, name="item"),
-    path(f"{COLLECTION}/queryables", views.queryables, name="queryables"),
-    path(f"{COLLECTION}/tiles", views.tilesets, name="tilesets"),
-    path(f"{COLLECTION}/tiles/WebMercatorQuad", views.tileset, name="tileset"),
+    path("", read_only(views.landing), name="landing"),
+    path("conformance", read_only(views.conformance), name="conformance"),
+    path("api", read_only(views.openapi), name="openapi"),
+    path("collections", read_only(views.collections), name="collections"),
+    path(COLLECTION, read_only(views.collection), name="collection"),
+    path(f"{COLLECTION}/items", read_only(views.items), name="items"),
+    path(f"{COLLECTION}/items/<str:feature_id>", read_only(views.item), name="item"),
+    path(f"{COLLECTION}/queryables", read_only(views.queryables), name="queryables"),
+    path(f"{COLLECTION}/tiles", read_only(views.tilesets), name="tilesets"),
+    path(
+        f"{COLLECTION}/tiles/WebMercatorQuad", read_only(views.tileset), name="tileset"
+    ),
     re_path(
         r"^collections/(?P<collection_id>[^/]+)/tiles/WebMercatorQuad/"
         r"(?P<z>[^/]+)/(?P<y>[^/]+)/(?P<x>[^/]+)$",
-        views.ogc_tile,
+        read_only(views.ogc_tile),
         name="tile",
     ),
-    path("tileMatrixSets", views.tilematrixsets, name="tilematrixsets"),
-    path("tileMatrixSets/WebMercatorQuad", views.tilematrixset, name="tilematrixset"),
+    path("tileMatrixSets", read_only(views.tilematrixsets), name="tilematrixsets"),
+    path(
+        "tileMatrixSets/WebMercatorQuad",
+        read_only(views.tilematrixset),
+        name="tilematrixset",
+    ),
 ]
