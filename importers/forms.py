@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gis_platform.edges import EdgeError, clean_text
 from importers.formats import SUPPORTED
 from importers.models import ImportJob
 from layers.models import Agency, Layer
@@ -52,6 +53,15 @@ class UploadForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        # No control characters or line breaks: these end up in layer titles, feeds
+        # and pages.
+        for name in ("title", "key", "layer_name"):
+            try:
+                clean_text(data.get(name), name, multiline=False)
+            except EdgeError:
+                self.add_error(
+                    name, _("Remove the control characters and line breaks.")
+                )
         if not data.get("layer"):
             if not data.get("title"):
                 self.add_error("title", _("Give the new layer a title."))

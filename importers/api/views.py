@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gis_platform.edges import EdgeError, clean_text
 from importers import exports, jobs
 from importers.errors import ImportFailed, LayerConflict
 from importers.models import ImportJob
@@ -67,13 +68,15 @@ class LayerExportApi(APIView):
                 bbox=parse_bbox(request.query_params.get("bbox")),
                 limit=parse_int(request.query_params.get("limit"), "limit", minimum=1),
                 equals={
-                    k: v
+                    clean_text(k, "filter", multiline=False): clean_text(
+                        v, k, multiline=False
+                    )
                     for k, v in request.query_params.items()
                     if k not in _EXPORT_PARAMS
                 },
             )
             query.where_sql(layer)
-        except (BadParameter, exports.ExportError) as exc:
+        except (BadParameter, EdgeError, exports.ExportError) as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         name = exports.filename(layer, fmt)
         if key == "geojson":
@@ -97,6 +100,15 @@ class LayerExportApi(APIView):
         return _attachment(response, name)
 
 
+def _single_line(value: str) -> str:
+    """No NUL, control characters or line breaks: these end up in layer titles,
+    feeds and pages."""
+    try:
+        return clean_text(value, "value", multiline=False)
+    except EdgeError as exc:
+        raise serializers.ValidationError(exc.message) from exc
+
+
 class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     layer = serializers.SlugField(required=False)
@@ -108,6 +120,15 @@ class ImportUploadSerializer(serializers.Serializer):
     layer_name = serializers.CharField(required=False, default="", allow_blank=True)
     dry_run = serializers.BooleanField(required=False, default=False)
     confirm = serializers.BooleanField(required=False, default=True)
+
+    def validate_title(self, value: str) -> str:
+        return _single_line(value)
+
+    def validate_key(self, value: str) -> str:
+        return _single_line(value)
+
+    def validate_layer_name(self, value: str) -> str:
+        return _single_line(value)
 
 
 def _city(city_slug: str) -> City:
