@@ -4,6 +4,7 @@ permitted) explicitly; reserved source keys and empty or unsafe slugs are refuse
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -23,6 +24,9 @@ from tests.factories import (
     UserFactory,
 )
 from tests.importers.conftest import write
+
+# The message in English or Indonesian (the request's or the default language).
+RESERVED = "reserved|dicadangkan"
 
 
 @pytest.fixture
@@ -129,21 +133,21 @@ def test_reserved_source_keys_cannot_become_layers(
         format="multipart",
     )
     assert response.status_code == 409, response.content
-    assert "reserved" in response.json()["detail"]
+    assert re.search(RESERVED, response.json()["detail"])
     assert not Layer.objects.filter(slug__in=["laporan", "boundaries-kecamatan"])
 
 
 def test_reserved_key_is_refused_by_the_service_and_the_model(
     city, agency, points, tmp_path
 ):
-    with pytest.raises(LayerConflict, match="reserved"):
+    with pytest.raises(LayerConflict, match=RESERVED):
         import_file(
             write(points, tmp_path / "p.geojson"),
             new_layer=NewLayer(city=city, slug="laporan", title="Laporan"),
             mode="create",
         )
     layer = Layer(city=city, slug="laporan", title="Laporan", dimension="living")
-    with pytest.raises(ValidationError, match="reserved"):
+    with pytest.raises(ValidationError, match=RESERVED):
         layer.full_clean()
 
 
@@ -198,3 +202,27 @@ def test_job_whose_layer_was_deleted_fails_instead_of_creating_one(
     assert job.status == ImportJob.Status.FAILED
     assert "deleted" in job.error
     assert not Layer.objects.filter(city=city).exists()
+
+
+@pytest.mark.parametrize(
+    ("slug", "message"),
+    [("laporan", RESERVED), ("sekolah", "already exists"), ("a b", "ASCII")],
+)
+def test_import_layer_command_refuses_reserved_taken_and_unsafe_slugs(
+    city, agency, others_layer, points, tmp_path, slug, message
+):
+    from django.core.management import CommandError, call_command
+
+    path = write(points, tmp_path / "p.geojson")
+    with pytest.raises(CommandError, match=message):
+        call_command(
+            "import_layer",
+            str(path),
+            city=city.slug,
+            layer=slug,
+            mode="create",
+            title="x",
+            agency=agency.slug,
+        )
+    assert Feature.objects.filter(layer=others_layer).count() == 1
+    assert not Layer.objects.filter(slug__in=["laporan", "a b"]).exists()
