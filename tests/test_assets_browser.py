@@ -110,6 +110,9 @@ def platform_pages(city, admin) -> list[tuple[str, str]]:
         (f"{collection}/items?f=html", "#ogc-map"),
         (f"{collection}/items/{feature.pk}?f=html", "#ogc-map"),
         (f"{collection}/queryables?f=html", "main"),
+        (f"{ogc}/conformance?f=html", "main"),
+        (f"{ogc}/api?f=html", "main"),
+        ("/accounts/login/", "main"),
     ]
 
 
