@@ -43,8 +43,11 @@ def test_api_upload_refuses_control_characters(
 
 
 @pytest.mark.parametrize("field", ["title", "key", "layer_name"])
+@pytest.mark.parametrize(
+    ("language", "message"), [("en", "control characters"), ("id", "karakter kontrol")]
+)
 def test_web_upload_refuses_control_characters(
-    client, editor, city, agency, points, tmp_path, field
+    client, editor, city, agency, points, tmp_path, field, language, message
 ):
     client.force_login(editor)
     data = {
@@ -54,9 +57,11 @@ def test_web_upload_refuses_control_characters(
         "mode": "create",
     }
     data[field] = "a\x01b"
-    response = client.post(f"/{city.slug}/imports/", data)
+    response = client.post(
+        f"/{city.slug}/imports/", data, HTTP_ACCEPT_LANGUAGE=language
+    )
     assert response.status_code == 200
-    assert "control characters" in response.content.decode()
+    assert message in response.content.decode()
     assert not ImportJob.objects.exists()
 
 
