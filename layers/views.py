@@ -6,7 +6,9 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from layers.local_time import time_config
 from layers.models import City, Layer
+from layers.popups import popup_text
 from layers.selectors import area_counts, layer_catalog, source_catalog
 from layers.static_maps import cached_static_map_html, file_policy
 
@@ -47,6 +49,7 @@ def city_map(request: HttpRequest, city_slug: str) -> HttpResponse:
             "slug": city.slug,
             "name": city.name,
             "bounds": [[extent[1], extent[0]], [extent[3], extent[2]]],
+            "time": time_config(city),
         },
         "boundaries": {
             level: reverse(
@@ -67,6 +70,7 @@ def city_map(request: HttpRequest, city_slug: str) -> HttpResponse:
             "noProperties": _("No attributes"),
             "yes": _("Yes"),
             "no": _("No"),
+            **popup_text(),
             "loadError": _("Could not load this layer."),
             "perKm2": _("per km²"),
             "densityPerKm2": _("Features per km²"),

@@ -73,20 +73,29 @@
     (layerInfo.schema || []).forEach(function (f) { fields[f.name] = f; });
     return fields;
   }
+  var known = text.fields || {}, codes = text.values || {};
+  var ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
   function labelFor(key, field) {
     if (field && field.labels && field.labels[lang]) return field.labels[lang];
     if (field && field.label && field.label !== key) return field.label;
+    if (known[key]) return known[key];
     var words = key.replace(/[_-]+/g, " ").trim();
     return words.charAt(0).toUpperCase() + words.slice(1);
   }
-  function shown(key, field) {
+  function shown(key, field, props) {
     if (key === "name") return false; // the popup's heading
+    if (props[key + "_name"] != null) return false; // a code next to its name
     if (field && field.hidden !== undefined) return !field.hidden;
     return !TECHNICAL.test(key);
   }
-  function valueText(value) {
+  function valueText(key, value) {
     if (value === true) return text.yes;
     if (value === false) return text.no;
+    if (codes[key] && codes[key][value]) return codes[key][value];
+    // Times read in the city's zone with its label (WIB/WITA/WIT), never raw UTC.
+    if (typeof value === "string" && ISO_TIME.test(value) && window.PetaKotaTime) {
+      return PetaKotaTime.format(value, config.city.time);
+    }
     return typeof value === "object" ? JSON.stringify(value) : String(value);
   }
   function popupFor(layerInfo, feature) {
@@ -98,7 +107,7 @@
     var fields = fieldsOf(layerInfo);
     if (props.name) box.appendChild(el("h3", null, props.name));
     var keys = Object.keys(props).filter(function (key) {
-      return props[key] !== null && props[key] !== "" && shown(key, fields[key]);
+      return props[key] !== null && props[key] !== "" && shown(key, fields[key], props);
     });
     if (!keys.length && !props.name) box.appendChild(el("p", "muted", text.noProperties));
     if (keys.length) {
@@ -107,7 +116,7 @@
         var row = document.createElement("tr");
         row.dataset.key = key;
         row.appendChild(el("th", null, labelFor(key, fields[key])));
-        row.appendChild(el("td", null, valueText(props[key])));
+        row.appendChild(el("td", null, valueText(key, props[key])));
         table.appendChild(row);
       });
       box.appendChild(table);

@@ -39,11 +39,12 @@ def test_map_toggles_layers_and_shows_escaped_popups(
     page = map_page
     assert "Kota Tangerang" in page.title()
     before = _markers(page)
-    # 13 kecamatan + 104 kelurahan + 352 places + the hostile one
-    assert before >= 13 + 104 + 350
+    # 13 kecamatan + 104 kelurahan + 205 places (load_demo keeps those of the city)
+    # + the hostile one
+    assert before >= 13 + 104 + 205
 
     page.uncheck("input[data-layer='rumah-sakit']")
-    assert _markers(page) == before - 36
+    assert _markers(page) == before - 22  # 21 hospitals + the hostile one
     page.check("input[data-layer='rumah-sakit']")
     assert _markers(page) == before
 

@@ -4,6 +4,8 @@ layer's description in the page's language."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from playwright.sync_api import expect
 
@@ -103,4 +105,35 @@ def test_layer_without_labels_hides_ids_and_prettifies_keys(
     headers = popup.locator("table.props th").all_inner_texts()
     assert headers == ["Luas m2", "Berpagar"]
     assert popup.locator("table.props td").all_inner_texts() == ["1200", "Ya"]
+    assert console_errors == []
+
+
+def test_report_popup_reads_local_time_and_words_not_keys(
+    page, live_server, tangerang, console_errors
+):
+    from datetime import UTC, datetime
+
+    from django.core.management import call_command
+    from django.test import Client
+
+    from reports.models import Report
+    from tests.reports.conftest import submit
+
+    call_command("seed_report_categories", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    ticket = submit(Client(), tangerang).json()["ticket"]
+    at = datetime(2026, 11, 27, 5, 50, tzinfo=UTC)  # 12.50 WIB
+    Report.objects.filter(ticket=ticket).update(created_at=at, updated_at=at)
+    set_language(page, live_server, "id")
+    page.goto(f"{live_server.url}/kota-tangerang/")
+    open_first_popup(page, "laporan")
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text(ticket)
+    headers = popup.locator("table.props th").all_inner_texts()
+    assert "Kategori" in headers
+    assert "category_name" not in headers
+    assert "category" not in headers
+    created = popup.locator("tr[data-key=created] td")
+    expect(created).to_have_text("27 Nov 2026, 12.50 WIB")
+    assert "T05:50" not in popup.inner_text()
+    assert "submitted" not in popup.locator("tr[data-key=status] td").inner_text()
     assert console_errors == []
