@@ -8,6 +8,8 @@ import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
+from django.db import connection
 from django.test import Client
 
 from reports.models import Report
@@ -48,6 +50,16 @@ def test_sign_in_pauses_after_five_failures_with_a_clear_message(
     english = sign_in(Client(), username, PASSWORD, HTTP_ACCEPT_LANGUAGE="en")
     assert english.status_code == 429
     assert "Try again in" in english.content.decode()
+    # The count lives in PostgreSQL (the default cache), so every gunicorn worker,
+    # each with its own cache object, sees the same pause.
+    other_worker = caches.create_connection("default")
+    table = settings.CACHES["default"]["LOCATION"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT cache_key FROM {table}")
+        keys = [
+            row[0].split(":", 2)[2] for row in cursor.fetchall() if ":rl:" in row[0]
+        ]
+    assert any(other_worker.get(key) == 5 for key in keys)
     # Another account from the same place is not paused.
     other = get_user_model().objects.create_user("lain", password=PASSWORD)
     assert sign_in(Client(), other.get_username(), PASSWORD).status_code == 302

@@ -142,14 +142,16 @@ def private_report(city) -> Report:
     )
 
 
-def assert_absent(text: str, report: Report, where: str) -> None:
+def assert_absent(
+    text: str, report: Report, where: str, *, coords: bool = True
+) -> None:
     assert report.ticket not in text, where
     assert SECRET not in text, where
     assert "Kekerasan" not in text, where
     assert "kekerasan" not in text, where
     for secret in CONTACT.values():
         assert secret not in text, where
-    for lon, lat in coords_in(text):
+    for lon, lat in coords_in(text) if coords else ():
         assert metres(Point(lon, lat, srid=4326), report.geom) > 500, (where, lon, lat)
 
 
@@ -192,10 +194,16 @@ def test_private_report_is_in_no_public_output(city, private_report):
             {"category": "kekerasan", "lon": r.geom.x, "lat": r.geom.y},
         ),
         "city map": c.get(f"/{slug}/"),
+        "shareable map file": c.get(f"/{slug}/map.html"),
+        "tilejson": c.get(f"/tiles/{slug}/{KEY}.json"),
     }
     for where, response in lists.items():
         assert response.status_code == 200, (where, response.status_code)
-        assert_absent(body(response), r, where)
+        # The map file holds the demo layers' places; TileJSON the city's centre.
+        coords = where not in ("shareable map file", "tilejson")
+        assert_absent(body(response), r, where, coords=coords)
+    # No public report: the layer's bounds are not drawn around the private one.
+    assert json.loads(body(lists["tilejson"]))["bounds"][0] == -180
     counts = json.loads(body(lists["layer counts"]))
     assert sum(a["count"] for a in counts["areas"]) == 0
     # One item, by id or ticket: not found, like a report that does not exist.
@@ -206,11 +214,18 @@ def test_private_report_is_in_no_public_output(city, private_report):
     for z in (12, 15, 17):
         for point in (r.geom, r.public_geom):
             x, y = tile_xy(point.x, point.y, z)
-            tile = c.get(f"/tiles/{slug}/{KEY}/{z}/{x}/{y}.mvt")
-            assert tile.status_code in (200, 204), tile.status_code
-            layers = mapbox_vector_tile.decode(tile.content) if tile.content else {}
-            features = [f for layer in layers.values() for f in layer["features"]]
-            assert features == [], (z, features)
+            for url in (
+                f"/tiles/{slug}/{KEY}/{z}/{x}/{y}.mvt",
+                f"/ogc/{slug}/collections/{KEY}/tiles/WebMercatorQuad/{z}/{y}/{x}",
+            ):
+                tile = c.get(url)
+                assert tile.status_code in (200, 204), (url, tile.status_code)
+                content = (
+                    b"".join(tile.streaming_content) if tile.streaming else tile.content
+                )
+                layers = mapbox_vector_tile.decode(content) if content else {}
+                features = [f for lay in layers.values() for f in lay["features"]]
+                assert features == [], (url, features)
     # Its photos stay private.
     photo = r.photos.get()
     for kind in ("image", "thumbnail", "original"):
