@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
 
 from layers.engine.crs import CRS84, SUPPORTED
@@ -131,6 +132,7 @@ def collection(
             ),
         ],
     }
+    doc["links"].extend(download_links(request, city, source, items))
     if count is not None:
         doc["numberOfFeatures"] = count
     if source.license:
@@ -140,6 +142,36 @@ def collection(
     if source.updated:
         doc["updated"] = source.updated.isoformat()
     return doc
+
+
+# The whole layer in each format the platform exports (importers/exports.py).
+DOWNLOADS = (
+    ("geojson", "GeoJSON", "application/geo+json"),
+    ("csv", "CSV", "text/csv"),
+    ("gpkg", "GeoPackage", "application/geopackage+sqlite3"),
+    ("shp", "Shapefile (ZIP)", "application/zip"),
+    ("kml", "KML", "application/vnd.google-earth.kml+xml"),
+)
+
+
+def download_links(
+    request, city: City, source: LayerSource, items_url: str
+) -> list[dict]:
+    """`enclosure` links: the whole collection as files. A feature layer has every
+    export format; other sources (boundaries, reports) their GeoJSON."""
+    if source.layer is None:
+        whole = f"{items_url}?f=json&limit={settings.PETAKOTA_MAX_PAGE_SIZE}"
+        return [link(whole, "enclosure", "application/geo+json", "GeoJSON")]
+    export = request.build_absolute_uri(
+        reverse(
+            "importers-api:export",
+            kwargs={"city_slug": city.slug, "layer_slug": source.key},
+        )
+    )
+    return [
+        link(f"{export}?format={key}", "enclosure", media, title, format=key)
+        for key, title, media in DOWNLOADS
+    ]
 
 
 _JSON_TYPES = {

@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from layers.data_text import data_text
 from layers.engine.crs import content_crs_header, parse_crs
 from layers.engine.geojson import Page, stream_feature_collection
 from layers.engine.params import BadParameter, parse_int
@@ -37,6 +38,7 @@ from layers.engine.tiles import (
 )
 from layers.models import City
 from layers.ogc import documents
+from layers.ogc import html as ogc_html
 from layers.ogc.responses import (
     GEOJSON,
     MVT,
@@ -83,7 +85,11 @@ def landing(request: HttpRequest, city_slug: str) -> HttpResponse:
     city = _city(city_slug)
     doc = documents.landing(request, city)
     if wants_html(request):
-        return _page_html(request, "landing.html", {"city": city, "doc": doc})
+        return _page_html(
+            request,
+            "landing.html",
+            {"city": city, "doc": doc, "links": ogc_html.labelled_links(doc["links"])},
+        )
     return json_response(doc)
 
 
@@ -128,6 +134,8 @@ def collections(request: HttpRequest, city_slug: str) -> HttpResponse:
         ],
     }
     if wants_html(request):
+        for c in doc["collections"]:
+            c["description"] = data_text(c["description"])
         return _page_html(request, "collections.html", {"city": city, "doc": doc})
     response = json_response(doc)
     if request.user.is_authenticated:
@@ -145,7 +153,17 @@ def collection(
     bbox, count = source_stats([source], city)[source.key]
     doc = documents.collection(request, city, source, bbox, count)
     if wants_html(request):
-        return _page_html(request, "collection.html", {"city": city, "doc": doc})
+        return _page_html(
+            request,
+            "collection.html",
+            {
+                "city": city,
+                "doc": doc,
+                "description": data_text(doc["description"]),
+                "downloads": ogc_html.downloads(doc["links"]),
+                "links": ogc_html.labelled_links(doc["links"]),
+            },
+        )
     return json_response(doc)
 
 
@@ -230,6 +248,7 @@ def items(request: HttpRequest, city_slug: str, collection_id: str) -> HttpRespo
     stream = stream_feature_collection(source, query, head=head + ",", tail=tail)
     if html:
         data = json.loads("".join(stream))
+        columns = ogc_html.columns(source, data["features"])
         return _page_html(
             request,
             "items.html",
@@ -237,10 +256,8 @@ def items(request: HttpRequest, city_slug: str, collection_id: str) -> HttpRespo
                 "city": city,
                 "source": source,
                 "doc": data,
-                "features": [
-                    {"id": f["id"], "properties": f["properties"]}
-                    for f in data["features"]
-                ],
+                "columns": columns,
+                "rows": ogc_html.rows(columns, data["features"]),
                 "geojson": data,
             },
         )
@@ -284,10 +301,19 @@ def item(
         ),
     ]
     if html:
+        columns = ogc_html.columns(source, [feature])
         return _page_html(
             request,
             "item.html",
-            {"city": city, "source": source, "feature": feature, "geojson": feature},
+            {
+                "city": city,
+                "source": source,
+                "feature": feature,
+                "attributes": zip(
+                    columns, ogc_html.rows(columns, [feature])[0]["cells"], strict=True
+                ),
+                "geojson": feature,
+            },
         )
     response = json_response(feature, GEOJSON)
     response["Content-Crs"] = content_crs_header(crs)
