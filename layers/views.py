@@ -1,11 +1,12 @@
 """HTML pages: the list of cities and each city's map."""
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from gis_platform.edges import EdgeError, clean_text
 from layers.local_time import time_config
 from layers.models import City, Layer
 from layers.popups import popup_text
@@ -22,7 +23,13 @@ def static_map(request: HttpRequest, city_slug: str) -> HttpResponse:
     """The map as one self-contained HTML file to share (works offline)."""
     city = get_object_or_404(City, slug=city_slug)
     layers = Layer.objects.visible_to(request.user, city).order_by("title")
-    wanted = [slug for slug in request.GET.get("layers", "").split(",") if slug]
+    try:
+        asked = clean_text(
+            request.GET.get("layers", ""), "layers", max_length=4000, multiline=False
+        )
+    except EdgeError as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain")
+    wanted = [slug for slug in asked.split(",") if slug]
     if wanted:
         layers = layers.filter(slug__in=wanted)
     # Whoever may see more layers gets a file of their own (the key holds the layers

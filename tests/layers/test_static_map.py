@@ -57,7 +57,10 @@ def test_static_map_draws_offline_with_escaped_popups(
     external_requests.clear()
     page.goto(path.as_uri())
     page.wait_for_selector("path.leaflet-interactive")
-    assert page.locator("path.leaflet-interactive").count() >= 13 + 350
+    public = Feature.objects.filter(
+        city=tangerang, layer__visibility=Visibility.PUBLIC
+    ).count()
+    assert page.locator("path.leaflet-interactive").count() >= 13 + public > 13 + 100
     control = page.locator(".leaflet-control-layers")
     assert HOSTILE in control.inner_text()
     assert control.locator("img").count() == 0
@@ -186,3 +189,12 @@ def test_static_map_cache_keeps_languages_and_viewers_apart(
     assert "pusat belanja" not in anonymous
     client.logout()
     assert client.get("/kota-tangerang/map.html").content.decode() == anonymous
+
+
+def test_static_map_refuses_control_characters_in_its_layer_list(client, tangerang):
+    response = client.get("/kota-tangerang/map.html", {"layers": "pasar\x00"})
+    assert response.status_code == 400
+    assert b"layers" in response.content
+    html = client.get("/kota-tangerang/map.html", {"layers": "rumah-sakit"}).content
+    assert "Rumah sakit" in html.decode()
+    assert "pusat belanja" not in html.decode()
