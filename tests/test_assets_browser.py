@@ -127,9 +127,13 @@ def _geojson_upload():
     return SimpleUploadedFile("titik.geojson", body.encode(), "application/geo+json")
 
 
-@pytest.mark.parametrize("device", [PHONE, DESKTOP], ids=["phone", "desktop"])
+@pytest.mark.parametrize(
+    ("device", "signed_in"),
+    [(PHONE, False), (PHONE, True), (DESKTOP, True)],
+    ids=["phone-citizen", "phone-staff", "desktop-staff"],
+)
 def test_every_page_loads_every_asset_with_hashed_static_names(
-    browser, production_server, tangerang, device, tmp_path, settings
+    browser, production_server, tangerang, device, signed_in, tmp_path, settings
 ):
     # A basemap archive too: its tiles are the pages' own assets.
     tiles = {
@@ -144,7 +148,12 @@ def test_every_page_loads_every_asset_with_hashed_static_names(
 
     base = production_server
     context = browser.new_context(**device)
-    context.add_cookies([session_cookie(admin, base)])
+    if signed_in:
+        context.add_cookies([session_cookie(admin, base)])
+    else:  # the public pages, as a citizen sees them
+        pages = [
+            (p, r) for p, r in pages if "/console/" not in p and "/imports/" not in p
+        ]
     context.grant_permissions(["geolocation"], origin=base)
     context.set_geolocation({"longitude": INSIDE[0], "latitude": INSIDE[1]})
     page = context.new_page()
