@@ -158,11 +158,17 @@ def test_every_page_runs_under_the_policy_without_errors(
         seen = _visit_clean(page, live_server.url + path)
         if seen:
             problems[f"{path} (signed in)"] = seen
+    # The 403 page, to a signed-in user with no role.
+    _signed_in(page, live_server, UserFactory())
+    path = f"/{city.slug}/reports/console/"
+    seen = _visit_clean(page, live_server.url + path, status=403)
+    if seen:
+        problems[f"{path} (no role)"] = seen
     assert problems == {}
     assert external_requests == []
 
 
-def _visit_clean(page, url: str) -> list[str]:
+def _visit_clean(page, url: str, status: int = 200) -> list[str]:
     errors: list[str] = []
 
     def on_console(message) -> None:
@@ -177,8 +183,10 @@ def _visit_clean(page, url: str) -> list[str]:
     try:
         response = page.goto(url)
         page.wait_for_load_state("networkidle")
-        problems = list(errors)
-        if response.status != 200:
+        # Chromium reports the page's own error status as a console error.
+        expected = f"status of {status}" if status != 200 else None
+        problems = [e for e in errors if not expected or expected not in e]
+        if response.status != status:
             problems.append(f"HTTP {response.status}")
         policy = response.headers.get("content-security-policy", "")
         if not re.search(r"script-src 'self' 'nonce-[\w-]+'", policy):
