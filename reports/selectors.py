@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gis_platform.edges import EdgeError, clean_text, has_control_chars
 from layers.models import AdminArea, Agency, City
@@ -178,11 +179,11 @@ def parse_console_filters(city: City, params: Any) -> ConsoleFilters:
     for name in ("status", "category", "agency", "area", "overdue"):
         for value in params.getlist(name):
             if has_control_chars(value) or len(value) > 200:
-                raise FilterError(f"Unreadable {name} filter.")
+                raise FilterError(_("Unreadable %(name)s filter.") % {"name": name})
     statuses = [s for s in params.getlist("status") if s]
     for s in statuses:
         if s not in Status.values and s != "open":
-            raise FilterError(f"Unknown status {s!r}.")
+            raise FilterError(_("Unknown status %(value)r.") % {"value": s})
     filters = ConsoleFilters(statuses=statuses, overdue=params.get("overdue") == "1")
     try:
         text = clean_text(params.get("q"), "q", max_length=200, multiline=False)
@@ -192,15 +193,15 @@ def parse_console_filters(city: City, params: Any) -> ConsoleFilters:
     if code := params.get("category"):
         filters.category = Category.objects.filter(city=city, code=code).first()
         if filters.category is None:
-            raise FilterError(f"Unknown category {code!r}.")
+            raise FilterError(_("Unknown category %(value)r.") % {"value": code})
     if slug := params.get("agency"):
         filters.agency = Agency.objects.filter(city=city, slug=slug).first()
         if filters.agency is None:
-            raise FilterError(f"Unknown agency {slug!r}.")
+            raise FilterError(_("Unknown agency %(value)r.") % {"value": slug})
     if code := params.get("area"):
         filters.area = AdminArea.objects.filter(city=city, code=code).first()
         if filters.area is None:
-            raise FilterError(f"Unknown area {code!r}.")
+            raise FilterError(_("Unknown area %(value)r.") % {"value": code})
     return filters
 
 

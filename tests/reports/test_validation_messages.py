@@ -115,3 +115,15 @@ def test_every_message_has_an_indonesian_translation(city, fields):
     for field, message in indonesian["errors"].items():
         assert message != english["errors"][field], (field, message)
     assert indonesian["detail"] != english["detail"]
+
+
+def test_console_filter_errors_are_in_the_page_language(city, operator_client):
+    url = f"/api/{city.slug}/reports/console/reports"
+    for params, expected in (
+        ({"category": "tidak-ada"}, "Kategori 'tidak-ada' tidak dikenal."),
+        ({"status": "hilang"}, "Status 'hilang' tidak dikenal."),
+        ({"agency": "x\x00"}, "Filter agency tidak dapat dibaca."),
+    ):
+        response = operator_client.get(url, params, HTTP_ACCEPT_LANGUAGE="id")
+        assert response.status_code == 400
+        assert response.json()["error"] == expected
