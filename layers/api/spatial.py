@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 
@@ -44,7 +44,9 @@ def _text(body: str, content_type: str = GEOJSON) -> HttpResponse:
 class WithinDistanceApi(SourceApi):
     """`?lon=&lat=&radius_m=`: features within radius_m metres, nearest first."""
 
-    def respond(self, request, city, source):
+    def respond(
+        self, request: HttpRequest, city: City, source: LayerSource
+    ) -> HttpResponse:
         point = spatial.parse_point(request.GET.get("lon"), request.GET.get("lat"))
         radius = spatial.parse_radius(request.GET.get("radius_m"))
         query = query_from_params(source, _filters_only(request))
@@ -56,7 +58,9 @@ class WithinDistanceApi(SourceApi):
 class NearestApi(SourceApi):
     """`?lon=&lat=&n=5`: the n nearest features with their distance in metres."""
 
-    def respond(self, request, city, source):
+    def respond(
+        self, request: HttpRequest, city: City, source: LayerSource
+    ) -> HttpResponse:
         point = spatial.parse_point(request.GET.get("lon"), request.GET.get("lat"))
         n = parse_int(request.GET.get("n"), "n", minimum=1, maximum=spatial.MAX_NEAREST)
         query = query_from_params(source, _filters_only(request))
@@ -69,7 +73,9 @@ class WithinAreaApi(SourceApi):
     """`?area=<Kemendagri code>` or `?geometry=<GeoJSON polygon>`: features inside,
     streamed and paged like /features (limit, cursor)."""
 
-    def respond(self, request, city, source):
+    def respond(
+        self, request: HttpRequest, city: City, source: LayerSource
+    ) -> HttpResponse:
         params = request.GET.copy()
         area = params.pop("area", [None])[-1]
         geometry = params.pop("geometry", [None])[-1]
@@ -98,7 +104,9 @@ class WithinAreaApi(SourceApi):
 class CountsApi(SourceApi):
     """`?level=kecamatan|kelurahan[&f=geojson]`: count and density per area."""
 
-    def respond(self, request, city, source):
+    def respond(
+        self, request: HttpRequest, city: City, source: LayerSource
+    ) -> HttpResponse:
         level = request.GET.get("level", AdminArea.Level.KECAMATAN)
         if level not in AdminArea.Level.values:
             raise BadParameter("level", "use kecamatan or kelurahan.")
@@ -117,7 +125,7 @@ class CountsApi(SourceApi):
         )
 
 
-def _filters_only(request: HttpRequest):
+def _filters_only(request: HttpRequest) -> QueryDict:
     """The request's filter parameters (bbox, datetime, CQL2, properties), without
     this endpoint's own ones."""
     params = request.GET.copy()

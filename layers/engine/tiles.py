@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 from django.db import connection
 
+from gis_platform import edges
 from layers.engine.params import BadParameter
 from layers.engine.sources import LayerSource, _json_key
 from layers.engine.sql import Query, where_sql
@@ -38,9 +39,10 @@ class TileId:
 
 
 def parse_tile(z: str | int, x: str | int, y: str | int) -> TileId:
+    # ASCII digits only: int() also reads Arabic-Indic or fullwidth digits.
     try:
-        tz, tx, ty = int(z), int(x), int(y)
-    except (TypeError, ValueError):
+        tz, tx, ty = (edges.parse_int(v, "tile") for v in (z, x, y))
+    except edges.EdgeError:
         raise BadParameter("tile", "z, x and y must be whole numbers.") from None
     if not 0 <= tz <= MAX_ZOOM:
         raise BadParameter("tileMatrix", f"zoom must be between 0 and {MAX_ZOOM}.")

@@ -98,6 +98,8 @@ UNICODE_DIGITS_AND_NUL = [
     f"{API}/counts?level=%00",
     f"{API}/within?area=%00",
     f"{ITEMS}?datetime=0001-01-01T00:00:00%2B01:00",
+    "/tiles/kota-tangerang/sekolah/%D9%A1/0/0.mvt",
+    f"{CITY}/collections/sekolah/tiles/WebMercatorQuad/%EF%BC%91/0/0",
 ]
 
 
