@@ -105,3 +105,20 @@ def test_hostile_path_segments_are_never_a_server_error(client, tangerang):
                 if not value:
                     continue  # another route
                 _check(client, _fill(path, parameters, (p["name"], value)), {})
+
+
+def test_hostile_xyz_tile_paths_are_never_a_server_error(client, tangerang):
+    """The plain XYZ tiles and TileJSON (no OpenAPI document of their own)."""
+    for value in HOSTILE:
+        if not value:
+            continue
+        v = quote(value, safe="")
+        for url in (
+            f"/tiles/kota-tangerang/{v}/0/0/0.mvt",
+            f"/tiles/kota-tangerang/sekolah/{v}/0/0.mvt",
+            f"/tiles/kota-tangerang/sekolah/0/{v}/0.mvt",
+            f"/tiles/kota-tangerang/sekolah/0/0/{v}.mvt",
+            f"/tiles/kota-tangerang/{v}.json",
+        ):
+            _check(client, url, {})
+        _check(client, "/tiles/kota-tangerang/sekolah/10/827/528.mvt", {"v": value})
