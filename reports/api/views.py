@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
+from rest_framework.exceptions import ParseError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -173,9 +174,12 @@ class ReportSubmitApi(APIView):
 
     def post(self, request: Request, city_slug: str) -> Response:
         city = _city(city_slug)
-        data = request.data
         try:
-            require_object(data)
+            data = require_object(request.data)
+        except ParseError:
+            return self._refused(
+                services.ReportError(_("The request body is not readable."))
+            )
         except EdgeError:
             return self._refused(
                 services.ReportError(_("The request must be a JSON object."))

@@ -277,3 +277,17 @@ def test_open311_xml_stays_well_formed_with_stored_control_characters(city):
         assert response.status_code == 200
         root = ET.fromstring(response.content)  # noqa: S314 (our own output)
         assert root.find(".//description").text == "Lubang  besar"
+
+
+def test_unreadable_json_keeps_the_error_contract(city):
+    response = Client().post(
+        f"/api/{city.slug}/reports/",
+        '{"client_uuid": ',
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="id",
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "Isi permintaan tidak dapat dibaca.",
+        "errors": {},
+    }
