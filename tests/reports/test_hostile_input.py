@@ -191,8 +191,11 @@ def test_console_bulk_refuses_hostile_bodies(city, operator_client, payload):
 
 
 @pytest.mark.parametrize("name", ["status", "category", "agency", "area", "overdue"])
-def test_console_filters_with_nul_are_a_400(city, operator_client, name):
-    url = f"/api/{city.slug}/reports/console/reports"
+@pytest.mark.parametrize("path", ["console/reports", "console/reports.csv"])
+def test_console_and_export_filters_with_nul_are_a_400(
+    city, operator_client, name, path
+):
+    url = f"/api/{city.slug}/reports/{path}"
     assert operator_client.get(url, {name: "x\x00y"}).status_code == 400
 
 
