@@ -150,6 +150,7 @@ REPORTED_SETTINGS = (
     "effective_io_concurrency",
     "max_parallel_workers_per_gather",
     "parallel_setup_cost",
+    "default_toast_compression",
     "fsync",
     "synchronous_commit",
 )
