@@ -27,6 +27,9 @@ QUESTION_DATATYPES = (
 )
 
 
+MIN_FUZZ_M = 100
+
+
 class Publicity(models.TextChoices):
     """How much of a category's reports the public sees."""
 
@@ -108,6 +111,10 @@ class Category(models.Model):
 
         if self.agency_id and self.agency.city_id != self.city_id:
             raise ValidationError({"agency": _("The agency belongs to another city.")})
+        if self.publicity != Publicity.PUBLIC and self.fuzz_m < MIN_FUZZ_M:
+            # A few metres of "fuzz" would publish the exact place.
+            message = _("At least %(m)d m, or the place stays recognisable.")
+            raise ValidationError({"fuzz_m": message % {"m": MIN_FUZZ_M}})
         try:
             validate_questions(self.questions)
         except ValueError as exc:

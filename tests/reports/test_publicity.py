@@ -272,3 +272,16 @@ def test_a_public_report_turning_private_leaves_the_public_map(city):
         Client().get("/open311/v2/requests.json", {"jurisdiction_id": city.slug}).json()
     )
     assert items == []
+
+
+def test_a_fuzzed_category_needs_a_real_fuzz_distance(city):
+    from django.core.exceptions import ValidationError
+
+    category = Category.objects.get(city=city, code="sampah")
+    category.publicity = Publicity.FUZZED
+    category.fuzz_m = 5
+    with pytest.raises(ValidationError) as refused:
+        category.full_clean()
+    assert "fuzz_m" in refused.value.message_dict
+    category.fuzz_m = 150
+    category.full_clean()
