@@ -190,12 +190,14 @@ LEAFLET_CONFIG = {
     "RESET_VIEW": False,
     "NO_GLOBALS": False,
     # Every {% leaflet_js %} also loads the map settings (basemap, marker icons by
-    # their hashed names) and basemap.js, which applies them to every L.map.
+    # their hashed names) and basemap.js, which applies them to every L.map; the
+    # admin's map widgets load them as their "forms" plugin.
     "PLUGINS": {
         "petakota": {
             "js": ["/basemap/config.js", "js/basemap.js"],
             "auto-include": True,
-        }
+        },
+        "forms": {"js": ["/basemap/config.js", "js/basemap.js"]},
     },
 }
 

@@ -16,6 +16,7 @@ from django.test import Client
 from django.test.testcases import LiveServerThread
 
 from layers.models import Agency, Feature, Layer, Role
+from reports.models import Report
 from tests.factories import MembershipFactory, UserFactory
 from tests.layers.archives import png, tile_range, write_mbtiles
 
@@ -113,6 +114,12 @@ def platform_pages(city, admin) -> list[tuple[str, str]]:
         (f"{ogc}/conformance?f=html", "main"),
         (f"{ogc}/api?f=html", "main"),
         ("/accounts/login/", "main"),
+        ("/admin/", "#content"),
+        (f"/admin/layers/city/{city.pk}/change/", ".leaflet-container"),
+        (
+            f"/admin/reports/report/{Report.objects.get(ticket=ticket).pk}/change/",
+            ".leaflet-marker-icon",
+        ),
     ]
 
 
@@ -142,7 +149,7 @@ def test_every_page_loads_every_asset_with_hashed_static_names(
         for x, y in tile_range((106.55, -6.27, 106.73, -6.09), z)
     }
     settings.BASEMAP_ARCHIVE = str(write_mbtiles(tmp_path / "city.mbtiles", tiles))
-    admin = UserFactory(username="kota-admin")
+    admin = UserFactory(username="kota-admin", is_staff=True, is_superuser=True)
     MembershipFactory(user=admin, city=tangerang, role=Role.CITY_ADMIN)
     pages = platform_pages(tangerang, admin)
 
@@ -203,7 +210,7 @@ def test_every_page_loads_every_asset_with_hashed_static_names(
     assert wanted in src
     assert page.evaluate("(i) => i.naturalWidth", pin.element_handle()) > 0
     context.close()
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 def fully_visible(page, selector: str) -> bool:

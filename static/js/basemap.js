@@ -8,13 +8,17 @@
    A map can opt out with L.map(id, { basemap: false }). */
 (function () {
   "use strict";
-  if (!window.L) return;
+  if (!window.L || window.PetaKotaBasemap) return; // loaded twice (admin forms)
   var cfg = window.PetaKotaMapConfig || {};
 
   if (cfg.icons) {
-    // A plain L.Icon takes its URLs as given (L.Icon.Default prefixes an image path).
-    var icon = L.icon(L.extend({}, L.Icon.Default.prototype.options, cfg.icons));
-    L.Marker.prototype.options.icon = icon;
+    // The default icon (markers, the admin's drawing tools) takes the URLs as given
+    // instead of prefixing the image path Leaflet guessed.
+    L.Icon.Default.mergeOptions(cfg.icons);
+    L.Icon.Default.prototype._getIconUrl = function (name) {
+      return L.Icon.prototype._getIconUrl.call(this, name);
+    };
+    L.Marker.prototype.options.icon = new L.Icon.Default();
   }
 
   function escapeHtml(value) {
