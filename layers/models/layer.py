@@ -81,7 +81,8 @@ def slug_problem(city: City, slug: str) -> str | None:
         return str(
             _("A layer slug has at most %(n)d characters.") % {"n": SLUG_MAX_LENGTH}
         )
-    if reserved_key(city, slug):
+    # Case-insensitively: "Laporan" next to "laporan" would confuse people and caches.
+    if reserved_key(city, slug) or reserved_key(city, slug.lower()):
         return str(
             _(
                 "%(slug)r is reserved for one of the platform's own collections; "

@@ -146,9 +146,10 @@ def test_reserved_key_is_refused_by_the_service_and_the_model(
             new_layer=NewLayer(city=city, slug="laporan", title="Laporan"),
             mode="create",
         )
-    layer = Layer(city=city, slug="laporan", title="Laporan", dimension="living")
-    with pytest.raises(ValidationError, match=RESERVED):
-        layer.full_clean()
+    for slug in ("laporan", "Laporan", "BOUNDARIES-kelurahan"):
+        layer = Layer(city=city, slug=slug, title="Laporan", dimension="living")
+        with pytest.raises(ValidationError, match=RESERVED):
+            layer.full_clean()
 
 
 @pytest.mark.parametrize("title", ["!!!", "测试数据"])
