@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "leaflet",
     "procrastinate.contrib.django",
+    "tenancy",
     "layers",
     "importers",
     "reports",

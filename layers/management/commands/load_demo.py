@@ -21,7 +21,7 @@ from importers.services import NewLayer, ReadOptions, import_file
 from layers.demo_places import MARGIN_M, clean_places
 from layers.models import Agency, City, Dimension, Layer
 from layers.models.layer import GeometryType
-from layers.services.onboarding import onboard_city
+from tenancy.services.onboarding import onboard_city
 
 DATA = Path(settings.BASE_DIR) / "data"
 OSM = "© OpenStreetMap contributors"

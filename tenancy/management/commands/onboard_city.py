@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from layers.services.onboarding import FieldNames, OnboardingError, onboard_city
+from tenancy.services.onboarding import FieldNames, OnboardingError, onboard_city
 
 
 class Command(BaseCommand):
