@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
 from django.urls import reverse
 
 from layers.engine.crs import CRS84, SUPPORTED
@@ -62,11 +63,11 @@ def link(href: str, rel: str, type_: str, title: str = "", **extra: Any) -> dict
     return out
 
 
-def url(request, name: str, **kwargs: Any) -> str:
+def url(request: HttpRequest, name: str, **kwargs: Any) -> str:
     return request.build_absolute_uri(reverse(f"ogc:{name}", kwargs=kwargs))
 
 
-def landing(request, city: City) -> dict:
+def landing(request: HttpRequest, city: City) -> dict:
     c = {"city_slug": city.slug}
     return {
         "title": f"{city.name} — PetaKota OGC API",
@@ -96,7 +97,7 @@ def landing(request, city: City) -> dict:
 
 
 def collection(
-    request,
+    request: HttpRequest,
     city: City,
     source: LayerSource,
     bbox: tuple[float, float, float, float] | None,
@@ -155,7 +156,7 @@ DOWNLOADS = (
 
 
 def download_links(
-    request, city: City, source: LayerSource, items_url: str
+    request: HttpRequest, city: City, source: LayerSource, items_url: str
 ) -> list[dict]:
     """`enclosure` links: the whole collection as files. A feature layer has every
     export format; other sources (boundaries, reports) their GeoJSON."""
@@ -183,7 +184,7 @@ _JSON_TYPES = {
 }
 
 
-def queryables(request, city: City, source: LayerSource) -> dict:
+def queryables(request: HttpRequest, city: City, source: LayerSource) -> dict:
     props: dict[str, Any] = {
         "geometry": {"format": "geometry-any", "title": "Geometry"},
         "id": {"type": "integer", "title": "Feature id"},
@@ -237,7 +238,12 @@ def tile_matrix_set() -> dict:
     }
 
 
-def tileset(request, city: City, source: LayerSource, bbox) -> dict:
+def tileset(
+    request: HttpRequest,
+    city: City,
+    source: LayerSource,
+    bbox: tuple[float, float, float, float] | None,
+) -> dict:
     k = {"city_slug": city.slug, "collection_id": source.key}
     tmpl = url(request, "tileset", **k) + "/{tileMatrix}/{tileRow}/{tileCol}"
     fields = {name: source.queryables[name].type for name in source.tile_properties}
@@ -430,7 +436,7 @@ def error_responses(*codes: str) -> dict:
     return out
 
 
-def openapi(request, city: City, sources: list[LayerSource]) -> dict:
+def openapi(request: HttpRequest, city: City, sources: list[LayerSource]) -> dict:
     """An OpenAPI 3.0 description of this city's OGC API.
 
     Exact on purpose (schemathesis runs against it in the tests): every parameter
@@ -496,7 +502,9 @@ def openapi(request, city: City, sources: list[LayerSource]) -> dict:
     ]
     html = {"text/html": {"schema": {"type": "string"}}}
 
-    def ok(schema: str, media: str = "application/json", with_html: bool = True):
+    def ok(
+        schema: str, media: str = "application/json", with_html: bool = True
+    ) -> dict:
         content = {media: _ref(schema)} | (html if with_html else {})
         return {"200": {"description": "OK", "content": content}}
 
