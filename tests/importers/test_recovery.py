@@ -219,3 +219,22 @@ def test_unexpected_error_fails_the_job_without_details(
     assert job.finished_at is not None
     assert job.error == jobs.UNEXPECTED
     assert "secret" not in job.error
+
+
+def test_the_recovery_runs_inside_a_real_worker(api, city, layer, points, tmp_path):
+    """The periodic task itself, run by a worker process (procrastinate's async
+    machinery around a sync task), fails a job left without a task."""
+    from importers.tasks import recover_stalled_jobs
+
+    job_id = _upload(api, city, layer, points, tmp_path)
+    assert run_worker().returncode == 0
+    ImportJob.objects.filter(pk=job_id).update(status="running", finished_at=None)
+    recover_stalled_jobs.defer(timestamp=0)
+    result = run_worker()
+    assert result.returncode == 0, result.stderr
+    job = ImportJob.objects.get(pk=job_id)
+    assert job.status == ImportJob.Status.FAILED
+    assert "stopped before it finished" in job.error
+    # (The worker's periodic deferrer may have run it too: all of them succeeded.)
+    runs = ProcrastinateJob.objects.filter(task_name="importers.recover_jobs")
+    assert set(runs.values_list("status", flat=True)) == {"succeeded"}
