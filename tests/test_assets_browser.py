@@ -115,7 +115,7 @@ def platform_pages(city, admin) -> list[tuple[str, str]]:
         (f"{ogc}/api?f=html", "main"),
         ("/accounts/login/", "main"),
         ("/admin/", "#content"),
-        (f"/admin/layers/city/{city.pk}/change/", ".leaflet-container"),
+        (f"/admin/tenancy/city/{city.pk}/change/", ".leaflet-container"),
         (
             f"/admin/reports/report/{Report.objects.get(ticket=ticket).pk}/change/",
             ".leaflet-marker-icon",
@@ -158,9 +158,8 @@ def test_every_page_loads_every_asset_with_hashed_static_names(
     if signed_in:
         context.add_cookies([session_cookie(admin, base)])
     else:  # the public pages, as a citizen sees them
-        pages = [
-            (p, r) for p, r in pages if "/console/" not in p and "/imports/" not in p
-        ]
+        staff_only = ("/console/", "/imports/", "/admin/")
+        pages = [(p, r) for p, r in pages if not any(s in p for s in staff_only)]
     context.grant_permissions(["geolocation"], origin=base)
     context.set_geolocation({"longitude": INSIDE[0], "latitude": INSIDE[1]})
     page = context.new_page()
