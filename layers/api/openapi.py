@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 from layers.engine.crs import SUPPORTED
 from layers.engine.registry import city_by_slug, sources_for
 from layers.engine.spatial import MAX_NEAREST, MAX_RADIUS_M
-from layers.models import AdminArea
+from layers.models import AdminArea, City
 from layers.ogc.documents import (
     CRS_ALIASES,
     component_schemas,
@@ -291,9 +291,12 @@ def open311_document(request: HttpRequest) -> dict[str, Any]:
     fmt = query_param(
         "format", {"type": "string", "enum": ["json", "xml"]}, "Format", "path"
     )
+    slugs = list(City.objects.order_by("slug").values_list("slug", flat=True))
     jurisdiction = query_param(
         "jurisdiction_id",
-        {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "maxLength": 50},
+        {"type": "string", "enum": slugs}
+        if slugs
+        else {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
         "The city slug",
         required=True,
     )
