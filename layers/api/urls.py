@@ -1,4 +1,8 @@
+from collections.abc import Callable
+
+from django.http import HttpResponse
 from django.urls import path
+from django.views import View
 
 from layers.api import openapi, spatial, views
 from layers.ogc.responses import read_only
@@ -7,7 +11,7 @@ app_name = "api"
 LAYER = "layers/<slug:layer_slug>"
 
 
-def get(view: type) -> object:
+def get(view: type[View]) -> Callable[..., HttpResponse]:
     # GET-only views: another method is a 405, not a CSRF 403.
     return read_only(view.as_view())
 
