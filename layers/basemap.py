@@ -10,6 +10,7 @@ import gzip
 import json
 import mmap
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -72,7 +73,7 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def _mbtiles_info(path: Path, version: str) -> Archive:
-    with _connect(path) as db:
+    with closing(_connect(path)) as db:
         meta = dict(db.execute("SELECT name, value FROM metadata").fetchall())
         zooms = db.execute(
             "SELECT MIN(zoom_level), MAX(zoom_level) FROM tiles"
@@ -148,7 +149,7 @@ def configured_archive() -> Archive | None:
 def _mbtiles_tile(archive: Archive, z: int, x: int, y: int) -> bytes | None:
     # MBTiles rows count from the south (TMS): flip the XYZ row.
     tms_y = (1 << z) - 1 - y
-    with _connect(archive.path) as db:
+    with closing(_connect(archive.path)) as db:
         row = db.execute(
             "SELECT tile_data FROM tiles"
             " WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?",
