@@ -20,7 +20,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.templatetags.static import static
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from pmtiles.reader import Reader
 from pmtiles.tile import Compression, TileType
 
@@ -181,7 +181,7 @@ def tile_bytes(archive: Archive, z: int, x: int, y: int) -> bytes | None:
     return _mbtiles_tile(archive, z, x, y)
 
 
-@require_GET
+@require_safe
 def basemap_tile(
     request: HttpRequest, z: int, x: int, y: int, ext: str
 ) -> HttpResponse:
@@ -264,7 +264,7 @@ def map_config() -> dict[str, Any]:
     }
 
 
-@require_GET
+@require_safe
 def map_config_js(request: HttpRequest) -> HttpResponse:
     """Loaded by {% leaflet_js %} before basemap.js (LEAFLET_CONFIG["PLUGINS"])."""
     body = "window.PetaKotaMapConfig = " + json.dumps(map_config()) + ";\n"

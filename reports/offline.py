@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from layers.models import City
 
@@ -26,7 +26,7 @@ _VERSIONED = (
 )
 
 
-@require_GET
+@require_safe
 def service_worker(request: HttpRequest, city_slug: str) -> HttpResponse:
     city = get_object_or_404(City, slug=city_slug)
     page = reverse("reports:submit", kwargs={"city_slug": city.slug})
