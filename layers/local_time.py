@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import formats
+from django.utils.translation import get_language
 
 from layers.models import City
 
@@ -19,6 +20,11 @@ ZONE_LABELS = {
     "Asia/Ujung_Pandang": "WITA",
     "Asia/Jayapura": "WIT",
 }
+
+
+# Day, short month, year and 24-hour time, as Intl.DateTimeFormat writes them in the
+# pages' scripts (static/js/localtime.js), so server- and script-rendered times match.
+DATETIME_FORMATS = {"id": "j M Y, H.i", "en": "M j, Y, H:i"}
 
 
 def city_zone(city: City) -> ZoneInfo:
@@ -54,14 +60,15 @@ def parse_instant(value: datetime | str) -> datetime | None:
 
 def format_local(value: datetime | str | None, city: City) -> str:
     """`value` as a person in `city` reads it: local date and time in the active
-    language's format, then the zone label ("27 Nov. 2026, 13.50 WITA")."""
+    language's format, then the zone label ("27 Nov 2026, 13.50 WITA")."""
     if value is None or value == "":
         return ""
     instant = parse_instant(value)
     if instant is None:
         return str(value)
     local = instant.astimezone(city_zone(city))
-    text = formats.date_format(local, "DATETIME_FORMAT")
+    pattern = DATETIME_FORMATS.get((get_language() or "id")[:2], "DATETIME_FORMAT")
+    text = formats.date_format(local, pattern)
     return f"{text} {zone_label(city.time_zone, local)}"
 
 
