@@ -1,4 +1,5 @@
-"""Import jobs: upload and preview, confirm (queue), run in the worker, cancel.
+"""Import jobs: upload (stored by the request), check and preview (in the worker),
+confirm (queue), run in the worker, cancel, and recover jobs whose worker is gone.
 
 Progress is written through a second, autocommit connection: the import itself runs in
 one transaction that nobody else can see until it commits.
@@ -98,6 +99,9 @@ def preview_file(path: Path, options: ReadOptions) -> dict[str, Any]:
         features = frame.__geo_interface__["features"] if len(frame) else []
         for feature in features:
             feature.pop("bbox", None)
+            feature["properties"] = {
+                str(k): _json_value(v) for k, v in feature["properties"].items()
+            }
         return {
             "format": dataset.format,
             "file_layer": dataset.layer,
@@ -115,6 +119,29 @@ def preview_file(path: Path, options: ReadOptions) -> dict[str, Any]:
         raise ImportFailed(f"Cannot read {path.name}: {exc}") from exc
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _json_value(value: Any) -> Any:
+    """A preview property as JSON PostgreSQL stores: dates as ISO text, missing values
+    (NaN, NaT) as null, numpy scalars as Python numbers, bytes left out."""
+    import math
+    from datetime import date, time
+
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if hasattr(value, "item") and not isinstance(value, date | time):
+        value = value.item()  # numpy scalar
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, date | time):
+        try:
+            return value.isoformat()
+        except ValueError:  # NaT
+            return None
+    if isinstance(value, bytes | bytearray | memoryview):
+        return None
+    text = str(value)
+    return None if text in ("NaT", "nan", "<NA>") else text
 
 
 def _in_crs_range(frame: Any) -> tuple[Any, int]:
@@ -198,6 +225,9 @@ def check_job(job_id: int) -> ImportJob | None:
         return job  # purged or cancelled meanwhile, or checked already
     try:
         preview = preview_file(Path(job.file.path), _options(job))
+        ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKING).update(
+            status=ImportJob.Status.PREVIEW, preview=preview, total=preview["count"]
+        )
     except Exception as exc:
         if not isinstance(exc, ImportFailed):
             logger.exception("Import job %s: checking the upload failed", job.pk)
@@ -208,9 +238,6 @@ def check_job(job_id: int) -> ImportJob | None:
             remove_upload(job)
         job.refresh_from_db()
         return job
-    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKING).update(
-        status=ImportJob.Status.PREVIEW, preview=preview, total=preview["count"]
-    )
     job.refresh_from_db()
     if job.confirm_when_checked:
         job = confirm_job(job)

@@ -120,3 +120,39 @@ def test_a_job_cancelled_while_checking_stays_cancelled_and_finished(
     job = jobs.check_job(job_id)
     assert job.status == ImportJob.Status.CANCELLED
     assert job.preview == {}
+
+
+def test_preview_of_dates_and_missing_values_is_stored(editor, city, layer, tmp_path):
+    """Dates and empty numbers (Timestamp, NaN in the preview frame) become JSON."""
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"n": 1.5, "tanggal": "2024-02-29"},
+                "geometry": {"type": "Point", "coordinates": [120.05, -4.95]},
+            },
+            {
+                "type": "Feature",
+                "properties": {"n": None, "tanggal": None},
+                "geometry": {"type": "Point", "coordinates": [120.06, -4.95]},
+            },
+        ],
+    }
+    job = jobs.create_job(
+        user=editor,
+        city=city,
+        upload=SimpleUploadedFile("d.geojson", json.dumps(doc).encode()),
+        mode="append",
+        layer=layer,
+    )
+    job = jobs.check_job(job.pk)
+    assert job.status == ImportJob.Status.PREVIEW, job.error
+    first, second = (f["properties"] for f in job.preview["features"]["features"])
+    assert first["n"] == 1.5
+    assert first["tanggal"].startswith("2024-02-29")
+    assert second == {"n": None, "tanggal": None}
