@@ -87,3 +87,33 @@ def test_search_and_export_follow_the_filters(page, live_server, city, operator)
     text = Path(info.value.path()).read_text(encoding="utf-8-sig")
     assert wanted in text
     assert other not in text
+
+
+def test_agency_editor_accepts_starts_and_resolves_in_the_console(
+    page, live_server, city, operator_client, pu_editor, console_errors
+):
+    import json
+
+    ticket = submit(Client(), city).json()["ticket"]  # routed to dinas-pu
+    operator_client.post(
+        f"/api/{city.slug}/reports/console/reports/{ticket}/action",
+        json.dumps({"action": "transition", "status": "verified"}),
+        content_type="application/json",
+    )
+    login(page, live_server, pu_editor)
+    page.context.add_cookies(
+        [{"name": "django_language", "value": "id", "url": live_server.url}]
+    )
+    page.goto(f"{live_server.url}/{city.slug}/reports/console/")
+    expect(page.locator("[data-nav=import]")).to_be_visible()  # its layers
+    page.locator(f"tr[data-ticket='{ticket}']").get_by_role("link", name=ticket).click()
+    actions = page.locator("#d-actions button")
+    expect(actions).to_have_count(1)
+    expect(actions).to_have_text("Terima")  # not a Reject that answers 403
+    actions.click()
+    for to in ("in_progress", "resolved"):
+        page.locator(f"#d-actions button[data-to='{to}']").click()
+        expect(page.locator(f"#d-actions button[data-to='{to}']")).to_have_count(0)
+    expect(page.locator("#d-error")).to_be_hidden()
+    assert ReportEvent.objects.filter(report__ticket=ticket, to_status="resolved")
+    assert console_errors == []
