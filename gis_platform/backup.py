@@ -176,7 +176,11 @@ def backup_platform(
             "media_files": len(files),
         }
         progress(f"Writing {archive.name} ({len(files)} media files)")
-        with tarfile.open(partial, "w") as tar:
+        # The archive holds password hashes and reporters' contact details: readable
+        # by its owner only, from the first byte.
+        partial.unlink(missing_ok=True)
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w") as tar:
             _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=2).encode())
             tar.add(dump, arcname=DUMP)
             for path in files:

@@ -86,6 +86,8 @@ def test_backup_restores_into_an_empty_database(
     archive = tmp_path / "petakota.tar"
     source["DJANGO_MEDIA_ROOT"] = str(media)
     manage("backup_platform", str(archive), env=source)
+    # Password hashes and reporters' contacts inside: the owner's eyes only.
+    assert archive.stat().st_mode & 0o077 == 0
     with tarfile.open(archive) as tar:
         names = tar.getnames()
     photo = Photo.objects.first()
