@@ -53,8 +53,8 @@ def role_home(user: Any) -> str:
             continue
         city = membership.city
         if role == Role.CITY_ADMIN:
-            if user.is_staff and user.has_perm("layers.change_city"):
-                return reverse("admin:layers_city_change", args=[city.pk])
+            if user.is_staff and user.has_perm("tenancy.change_city"):
+                return reverse("admin:tenancy_city_change", args=[city.pk])
             return _console(city)
         if role == Role.PLANNER:
             return reverse("layers:city-map", kwargs={"city_slug": city.slug})

@@ -1,37 +1,7 @@
 from django.contrib import admin
 from leaflet.admin import LeafletGeoAdmin
 
-from layers.models import AdminArea, Agency, City, Feature, Layer, Membership
-
-
-@admin.register(City)
-class CityAdmin(LeafletGeoAdmin):
-    list_display = ("name", "slug", "code", "time_zone", "language")
-    search_fields = ("name", "slug", "code")
-    prepopulated_fields = {"slug": ("name",)}
-
-
-@admin.register(AdminArea)
-class AdminAreaAdmin(LeafletGeoAdmin):
-    list_display = ("name", "code", "level", "parent", "city", "area_km2")
-    list_filter = ("city", "level")
-    search_fields = ("name", "code")
-    list_select_related = ("city", "parent")
-    raw_id_fields = ("parent",)
-
-
-@admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
-    list_display = ("name", "acronym", "city")
-    list_filter = ("city",)
-    search_fields = ("name", "acronym")
-
-
-@admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("user", "city", "agency", "role")
-    list_filter = ("city", "role")
-    raw_id_fields = ("user",)
+from layers.models import Feature, Layer
 
 
 @admin.register(Layer)

@@ -58,7 +58,7 @@ def test_a_city_admin_with_admin_access_lands_on_the_city_settings(tangerang):
     user.save()
     user.user_permissions.add(Permission.objects.get(codename="change_city"))
     _client, response = sign_in(user)
-    assert response["Location"] == f"/admin/layers/city/{tangerang.pk}/change/"
+    assert response["Location"] == f"/admin/tenancy/city/{tangerang.pk}/change/"
 
 
 @pytest.mark.django_db

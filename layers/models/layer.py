@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from layers.models.city import SRID, Agency, City
 from layers.querysets import LayerQuerySet
 from layers.schema import clean_properties, validate_schema
+from tenancy.models import SRID, Agency, City
 
 
 class Dimension(models.TextChoices):

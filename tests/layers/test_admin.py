@@ -19,7 +19,7 @@ def test_admin_area_map_widget_loads_offline(
     page.fill("#id_username", "admin")
     page.fill("#id_password", "pw-Secret-123")
     page.click("input[type=submit]")
-    page.goto(f"{live_server.url}/admin/layers/adminarea/{area.pk}/change/")
+    page.goto(f"{live_server.url}/admin/tenancy/adminarea/{area.pk}/change/")
     page.wait_for_selector(".leaflet-container path.leaflet-interactive")
     assert page.locator("#id_name").input_value() == "Tangerang"
     assert failed == []

@@ -131,8 +131,8 @@ def _staff_pages(city: City, admin) -> list[str]:
         f"/{city.slug}/imports/",
         job_page,
         "/admin/",
-        f"/admin/layers/city/{city.pk}/change/",
-        f"/admin/layers/adminarea/{city.areas.first().pk}/change/",
+        f"/admin/tenancy/city/{city.pk}/change/",
+        f"/admin/tenancy/adminarea/{city.areas.first().pk}/change/",
         f"/admin/layers/layer/{Layer.objects.filter(city=city).first().pk}/change/",
         f"/admin/reports/report/{report.pk}/change/",
     ]
