@@ -112,6 +112,16 @@ def public_photos(report: Report) -> list[dict[str, str]]:
     ]
 
 
+def public_agency(report: Report) -> bool:
+    """Whether public outputs may name the report's agency: always for a public
+    category, never for a private one, and for a fuzzed one only when it is the
+    category's own agency (one routed by kecamatan/kelurahan would name the area)."""
+    category = report.category
+    if report.agency_id is None or category.private:
+        return False
+    return not category.sensitive or report.agency_id == category.agency_id
+
+
 def public_report_payload(report: Report) -> dict[str, Any]:
     """What anyone holding the ticket sees. A fuzzed category shows no story, photo
     or area name (the kelurahan of the exact point would narrow the fuzz ring); a
@@ -134,7 +144,7 @@ def public_report_payload(report: Report) -> dict[str, Any]:
         "kecamatan": report.kecamatan.name
         if report.kecamatan and not sensitive
         else None,
-        "agency": str(report.agency) if report.agency and not private else None,
+        "agency": str(report.agency) if public_agency(report) else None,
         "supporters": report.supporter_count,
         "duplicate_of": report.duplicate_of.ticket if report.duplicate_of else None,
         "created": report.created_at.isoformat(),

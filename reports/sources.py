@@ -50,7 +50,10 @@ def report_source(city_id: int) -> LayerSource:
         f"'description', CASE WHEN {public} THEN t.description END, "
         # Area names of the exact point would narrow a fuzzed point's ring.
         f"'kelurahan', CASE WHEN {public} THEN {kel} END, "
-        f"'kecamatan', CASE WHEN {public} THEN {kec} END, 'agency', {agency}, "
+        f"'kecamatan', CASE WHEN {public} THEN {kec} END, "
+        # An agency routed by area names the area too; the category's own does not.
+        f"'agency', CASE WHEN {public} OR t.{_col(Report, 'agency')} = "
+        f"{category(_col(Category, 'agency'))} THEN {agency} END, "
         "'supporters', t.supporter_count, "
         "'created', t.created_at, 'updated', t.updated_at, 'due', t.due_at, "
         "'overdue', (t.status IN ('submitted', 'verified', 'assigned', "

@@ -33,6 +33,7 @@ from reports.models import (
     Status,
 )
 from reports.open311.renderers import render, render_error
+from reports.selectors import public_agency
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 DEFAULT_WINDOW = timedelta(days=90)
@@ -193,7 +194,7 @@ def _request_payload(request: HttpRequest, r: Report) -> dict[str, Any]:
         "service_name": r.category.name,
         "service_code": r.category.code,
         "description": None if sensitive else r.description,
-        "agency_responsible": str(r.agency) if r.agency_id else None,
+        "agency_responsible": str(r.agency) if public_agency(r) else None,
         "service_notice": None,
         "requested_datetime": _w3c(r.created_at, city),
         "updated_datetime": _w3c(r.updated_at, city),

@@ -285,3 +285,33 @@ def test_a_fuzzed_category_needs_a_real_fuzz_distance(city):
     assert "fuzz_m" in refused.value.message_dict
     category.fuzz_m = 150
     category.full_clean()
+
+
+def test_a_fuzzed_report_names_no_agency_that_was_routed_by_area(city):
+    from layers.models import AdminArea, Agency
+    from reports.models import RoutingRule
+
+    category = set_publicity(city, "jalan-rusak", Publicity.FUZZED)
+    own = report_of(submit(Client(), city))
+    assert own.agency == category.agency
+    RoutingRule.objects.create(
+        city=city,
+        category=category,
+        area=AdminArea.objects.get(city=city, level="kecamatan", name="Tangerang"),
+        agency=Agency.objects.get(city=city, slug="dlh"),
+    )
+    routed = report_of(submit(Client(), city))
+    assert routed.agency.slug == "dlh"
+    c = Client()
+    geo = json.loads(body(c.get(f"/api/{city.slug}/reports/public.geojson")))
+    agencies = {
+        f["properties"]["ticket"]: f["properties"]["agency"] for f in geo["features"]
+    }
+    assert agencies[routed.ticket] is None
+    assert agencies[own.ticket] is not None
+    one = c.get(f"/api/{city.slug}/reports/{routed.ticket}").json()
+    assert one["agency"] is None
+    o311 = c.get(
+        f"/open311/v2/requests/{routed.ticket}.json", {"jurisdiction_id": city.slug}
+    ).json()[0]
+    assert o311["agency_responsible"] is None
