@@ -26,8 +26,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gis_platform.edges import EdgeError, check_lon_lat, clean_text
-from layers.models import Agency, City
-from layers.models.city import SRID
 from reports.models import (
     Category,
     Channel,
@@ -42,6 +40,7 @@ from reports.permissions import Scope
 from reports.photos import MAX_PHOTOS, PhotoError, ProcessedPhoto, process_photo
 from reports.questions import AnswerErrors, clean_answers
 from reports.routing import OutsideCity, locate, route
+from tenancy.models import SRID, Agency, City
 
 TICKET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 MAX_DESCRIPTION = 4000
@@ -473,6 +472,11 @@ def merge_duplicate(
         raise ReportError(_("Unknown report to merge into."), "into")
     if into.status in (Status.DUPLICATE, Status.REJECTED):
         raise ReportError(_("Merge into the original report."), "into")
+    if into.category.private and not report.category.private:
+        # The merged report's public page would link to (and name) a private one.
+        raise ReportError(
+            _("Only a report of a private category can join a private report."), "into"
+        )
     if Status.DUPLICATE not in TRANSITIONS[report.status]:
         raise ReportError(_("This report cannot be merged now."), "status")
     old = report.status

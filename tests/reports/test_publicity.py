@@ -288,8 +288,8 @@ def test_a_fuzzed_category_needs_a_real_fuzz_distance(city):
 
 
 def test_a_fuzzed_report_names_no_agency_that_was_routed_by_area(city):
-    from layers.models import AdminArea, Agency
     from reports.models import RoutingRule
+    from tenancy.models import AdminArea, Agency
 
     category = set_publicity(city, "jalan-rusak", Publicity.FUZZED)
     own = report_of(submit(Client(), city))
@@ -315,3 +315,17 @@ def test_a_fuzzed_report_names_no_agency_that_was_routed_by_area(city):
         f"/open311/v2/requests/{routed.ticket}.json", {"jurisdiction_id": city.slug}
     ).json()[0]
     assert o311["agency_responsible"] is None
+
+
+def test_a_public_report_cannot_join_a_private_one(city, operator_client):
+    private = report_of(submit(Client(), city, category="kekerasan", answers="{}"))
+    public = report_of(submit(Client(), city))
+    response = operator_client.post(
+        f"/api/{city.slug}/reports/console/reports/{public.ticket}/action",
+        json.dumps({"action": "merge", "into": private.ticket}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["field"] == "into"
+    public.refresh_from_db()
+    assert public.duplicate_of is None
