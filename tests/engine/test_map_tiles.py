@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from layers import selectors
+from tests.browser import wait_js
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,14 +22,14 @@ def test_large_layers_use_vector_tiles(
         lambda r: tile_responses.append(r.status) if "/tiles/" in r.url else None,
     )
     page.goto(f"{live_server.url}/kota-tangerang/")
-    page.wait_for_function("window.petakotaLayers && window.petakotaLayers.sekolah")
+    wait_js(page, "window.petakotaLayers && window.petakotaLayers.sekolah")
     modes = page.evaluate(
         "Object.fromEntries(Object.entries(window.petakotaLayers)"
         ".map(([k, v]) => [k, v.renderMode]))"
     )
     assert modes["sekolah"] == "vector-tiles"
     assert modes["rumah-sakit"] == "geojson"
-    page.wait_for_function("document.querySelectorAll('canvas.leaflet-tile').length")
+    wait_js(page, "document.querySelectorAll('canvas.leaflet-tile').length")
     page.wait_for_timeout(500)
     assert tile_responses
     assert set(tile_responses) == {200}

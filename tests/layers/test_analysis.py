@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.browser import wait_js
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 READY = (
@@ -13,12 +15,12 @@ READY = (
 @pytest.fixture
 def map_page(page, live_server, tangerang):
     page.goto(f"{live_server.url}/kota-tangerang/")
-    page.wait_for_function(READY)
+    wait_js(page, READY)
     return page
 
 
 def _wait_done(page, n: int) -> None:
-    page.wait_for_function(f"window.petakotaAnalysis.done >= {n}")
+    wait_js(page, f"window.petakotaAnalysis.done >= {n}")
 
 
 def test_density_per_kecamatan_draws_a_choropleth_and_a_ranked_chart(

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from layers.models import Feature, Layer
+from tests.browser import wait_js
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,7 +25,7 @@ def map_page(page, live_server, tangerang, external_requests, console_errors):
         properties={"name": HOSTILE, "category": "hospital"},
     )
     page.goto(f"{live_server.url}/kota-tangerang/")
-    page.wait_for_function(WAIT_LAYERS)
+    wait_js(page, WAIT_LAYERS)
     page.wait_for_selector("#map path.leaflet-interactive")
     return page
 
@@ -97,11 +98,11 @@ def test_boundary_names_show_on_hover(map_page):
 def test_language_switch(map_page, console_errors):
     page = map_page
     page.click("button[data-lang='en']")
-    page.wait_for_function(WAIT_LAYERS)
+    wait_js(page, WAIT_LAYERS)
     assert page.locator("#panel h2").first.inner_text() == "Layers"
     assert page.locator("html").get_attribute("lang") == "en"
     page.click("button[data-lang='id']")
-    page.wait_for_function(WAIT_LAYERS)
+    wait_js(page, WAIT_LAYERS)
     assert page.locator("#panel h2").first.inner_text() == "Lapisan"
     assert page.locator("html").get_attribute("lang") == "id"
     assert "batas wilayah" in page.locator("#legend").inner_text().lower()
@@ -111,7 +112,7 @@ def test_language_switch(map_page, console_errors):
 def test_phone_sized_screen(page, live_server, tangerang, external_requests):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/kota-tangerang/")
-    page.wait_for_function(WAIT_LAYERS)
+    wait_js(page, WAIT_LAYERS)
     toggle = page.locator("#panel-toggle")
     assert toggle.is_visible()
     assert toggle.get_attribute("aria-expanded") == "false"
@@ -127,5 +128,5 @@ def test_city_list_links_to_the_map(page, live_server, tangerang, external_reque
     page.goto(f"{live_server.url}/")
     page.click("text=Kota Tangerang")
     page.wait_for_url("**/kota-tangerang/")
-    page.wait_for_function(WAIT_LAYERS)
+    wait_js(page, WAIT_LAYERS)
     assert external_requests == []

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from layers import selectors
+from tests.browser import wait_js
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_vector_tile_points_get_point_style(live_server, page, tangerang, monkeypatch):
     monkeypatch.setattr(selectors, "VECTOR_TILES_ABOVE", 40)
     page.goto(f"{live_server.url}/{tangerang.slug}/")
-    page.wait_for_function("window.petakotaLayers && window.petakotaLayers.sekolah")
+    wait_js(page, "window.petakotaLayers && window.petakotaLayers.sekolah")
     style = page.evaluate(
         "(() => { const s = window.petakotaLayers.sekolah.options"
         ".vectorTileLayerStyles.sekolah;"
