@@ -9,7 +9,8 @@ from typing import Any
 
 from django.db import connection
 
-from layers.models import City, Layer
+from layers.models import Layer
+from tenancy.models import City
 
 COUNT = "SELECT count(*) FROM layers_feature WHERE layer_id = %s"
 BBOX = (106.56, -6.26, 106.72, -6.12)  # roughly the city

@@ -29,7 +29,8 @@ from layers.engine.registry import source_for  # noqa: E402
 from layers.engine.requests import query_from_params  # noqa: E402
 from layers.engine.sql import feature_rows_sql  # noqa: E402
 from layers.engine.tiles import TileId, tile_sql  # noqa: E402
-from layers.models import City, TileCache  # noqa: E402
+from layers.models import TileCache  # noqa: E402
+from tenancy.models import City  # noqa: E402
 
 CITY = "kota-tangerang"
 

@@ -41,8 +41,9 @@ def _counted_models() -> dict[str, type[Model]]:
     from django.contrib.auth import get_user_model
 
     from importers.models import ImportJob
-    from layers.models import AdminArea, City, Feature, Layer
+    from layers.models import Feature, Layer
     from reports.models import Photo, Report
+    from tenancy.models import AdminArea, City
 
     return {
         "cities": City,

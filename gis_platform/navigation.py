@@ -12,7 +12,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from layers.models import City, Membership, Role
+from tenancy.models import City, Membership, Role
 
 # When a person holds several roles, the first one here decides their home.
 HOME_ORDER = (

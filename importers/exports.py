@@ -28,7 +28,7 @@ from importers.spreadsheet import neutralise_formula, safe_cell_sql
 from layers.engine.geojson import Query, stream_feature_collection
 from layers.engine.sources import feature_layer_source
 from layers.models import Feature, Layer
-from layers.models.city import SRID
+from tenancy.models import SRID
 
 
 @dataclass(frozen=True)

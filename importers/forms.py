@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from gis_platform.edges import EdgeError, clean_text
 from importers.formats import SUPPORTED
 from importers.models import ImportJob
-from layers.models import Agency, Layer
+from layers.models import Layer
+from tenancy.models import Agency
 
 
 class UploadForm(forms.Form):

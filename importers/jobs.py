@@ -29,7 +29,8 @@ from importers.models import ImportJob
 from importers.reader import inspect
 from importers.safety import check_size
 from importers.services import NewLayer, import_file, infer_schema, new_layer_slug
-from layers.models import Agency, City, Layer
+from layers.models import Layer
+from tenancy.models import Agency, City
 
 logger = logging.getLogger(__name__)
 

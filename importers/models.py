@@ -8,7 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from layers.models import Agency, City, Layer
+from layers.models import Layer
+from tenancy.models import Agency, City
 
 
 def upload_path(job: ImportJob, filename: str) -> str:

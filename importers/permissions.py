@@ -7,7 +7,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from layers.models import Agency, City, Layer, Role
+from layers.models import Layer
+from tenancy.models import Agency, City, Role
 
 
 def import_agencies(user: Any, city: City) -> QuerySet[Agency]:

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from importers.models import ImportJob
 from importers.permissions import import_agencies
-from layers.models import City
+from tenancy.models import City
 
 
 def jobs_for(user: Any, city: City) -> QuerySet[ImportJob]:

@@ -35,14 +35,14 @@ from importers.reader import (
 from importers.report import MAX_REPORTED_REJECTS, ImportReport
 from importers.safety import check_feature_count
 from layers import partitions
-from layers.models import Agency, City, Dimension, Feature, Layer, Visibility
-from layers.models.city import SRID
+from layers.models import Dimension, Feature, Layer, Visibility
 from layers.models.layer import (
     GeometryType,
     generated_slug,
     slug_from_title,
     slug_problem,
 )
+from tenancy.models import SRID, Agency, City
 
 __all__ = [
     "MODES",

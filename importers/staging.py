@@ -18,8 +18,8 @@ from psycopg import sql
 from importers.reader import Column
 from importers.spreadsheet import safe_cell_sql
 from layers import partitions
-from layers.models import City, Feature
-from layers.models.city import SRID
+from layers.models import Feature
+from tenancy.models import SRID, City
 
 STAGE = "import_stage"
 REJECTS = "import_rejects"

@@ -13,7 +13,7 @@ from importers.errors import ImportFailed
 from importers.forms import UploadForm
 from importers.permissions import import_agencies, importable_layers
 from importers.selectors import job_payload, jobs_for
-from layers.models import City
+from tenancy.models import City
 
 
 def _city_for_editor(request: HttpRequest, city_slug: str) -> City:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.utils import formats
 from django.utils.translation import get_language
 
-from layers.models import City
+from tenancy.models import City
 
 # Indonesia's three civil zones and the IANA names that use them.
 ZONE_LABELS = {

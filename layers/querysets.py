@@ -9,7 +9,7 @@ from django.db import models
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-    from layers.models import City
+    from tenancy.models import City
 
 
 class LayerQuerySet(models.QuerySet):
@@ -21,7 +21,8 @@ class LayerQuerySet(models.QuerySet):
     ) -> LayerQuerySet:
         """Public layers for everyone; internal layers for the city's staff; agency
         layers for that agency's members and the city's administrators."""
-        from layers.models import Role, Visibility
+        from layers.models import Visibility
+        from tenancy.models import Role
 
         qs = self.filter(city=city)
         if not user.is_authenticated:

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from layers.data_text import data_text
-from layers.models import AdminArea, City, Layer
+from layers.models import Layer
+from tenancy.models import AdminArea, City
 
 # Above this many features the map draws a layer from vector tiles, not GeoJSON.
 VECTOR_TILES_ABOVE = 2000

@@ -26,7 +26,8 @@ from django.utils.translation import gettext as _
 from layers.engine.geojson import stream_feature_collection
 from layers.engine.sources import LayerSource, admin_area_source, feature_layer_source
 from layers.engine.sql import Query
-from layers.models import AdminArea, City, Layer
+from layers.models import Layer
+from tenancy.models import AdminArea, City
 
 _PLACEHOLDER_JS = "petakota-inline-leaflet.js"
 _PLACEHOLDER_CSS = "petakota-inline-leaflet.css"

@@ -8,10 +8,11 @@ from django.utils.translation import gettext as _
 
 from gis_platform.edges import EdgeError, clean_text
 from layers.local_time import time_config
-from layers.models import City, Layer
+from layers.models import Layer
 from layers.popups import popup_text
 from layers.selectors import area_counts, layer_catalog, source_catalog
 from layers.static_maps import cached_static_map_html, file_policy
+from tenancy.models import City
 
 
 def city_list(request: HttpRequest) -> HttpResponse:

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from importers.spreadsheet import neutralise_formula
 from layers.local_time import city_zone
-from layers.models import City
 from reports.models import Report
+from tenancy.models import City
 
 BATCH = 1000
 

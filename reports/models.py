@@ -13,9 +13,8 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from layers.models import AdminArea, Agency, City
-from layers.models.city import SRID
 from reports.querysets import ReportQuerySet
+from tenancy.models import SRID, AdminArea, Agency, City
 
 QUESTION_DATATYPES = (
     "string",

@@ -15,7 +15,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from layers.models import City
+from tenancy.models import City
 
 # Hashed names in production: any change of these gives the worker a new cache.
 _VERSIONED = (

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from layers.models import City, Role
+from tenancy.models import City, Role
 
 CITY_WIDE = (Role.OPERATOR, Role.CITY_ADMIN)
 AGENCY_ROLES = (Role.AGENCY_EDITOR, Role.FIELD_OFFICER)

@@ -8,8 +8,8 @@ from django.db import models
 from django.utils import timezone
 
 if TYPE_CHECKING:
-    from layers.models import City
     from reports.permissions import Scope
+    from tenancy.models import City
 
 
 class ReportQuerySet(models.QuerySet):

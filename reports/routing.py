@@ -9,8 +9,8 @@ from django.contrib.gis.geos import Point
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from layers.models import AdminArea, Agency, City
 from reports.models import Category, RoutingRule
+from tenancy.models import AdminArea, Agency, City
 
 # A point this close to a kelurahan still counts as in it: boundary files have slivers
 # and gaps between neighbours, and a phone's fix near the city edge wobbles.

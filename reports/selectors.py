@@ -16,10 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gis_platform.edges import EdgeError, clean_text, has_control_chars
-from layers.models import AdminArea, Agency, City
-from layers.models.city import SRID
 from reports.models import OPEN_STATUSES, Category, Report, ReportEvent, Status
 from reports.permissions import Scope
+from tenancy.models import SRID, AdminArea, Agency, City
 
 CONSOLE_LIMIT = 500
 

@@ -24,7 +24,7 @@ def _col(model: type, name: str) -> str:
 
 def report_source(city_id: int) -> LayerSource:
     t_cat = Category._meta.db_table
-    from layers.models import AdminArea, Agency
+    from tenancy.models import AdminArea, Agency
 
     t_area = AdminArea._meta.db_table
     t_agency = Agency._meta.db_table

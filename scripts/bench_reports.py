@@ -17,8 +17,8 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from layers.models import City  # noqa: E402
 from reports.models import Report  # noqa: E402
+from tenancy.models import City  # noqa: E402
 
 # Points spread over central Kota Tangerang.
 LON, LAT = 106.6318, -6.1729

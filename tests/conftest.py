@@ -45,7 +45,7 @@ def _async_unsafe() -> None:
 @pytest.fixture
 def tangerang(db):
     """Kota Tangerang: 13 kecamatan, 104 kelurahan, agencies and demo layers."""
-    from layers.models import City
+    from tenancy.models import City
 
     call_command("load_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
     return City.objects.get(slug="kota-tangerang")
@@ -53,7 +53,7 @@ def tangerang(db):
 
 @pytest.fixture
 def gorontalo(db):
-    from layers.models import City
+    from tenancy.models import City
 
     call_command(
         "onboard_city",

@@ -4,7 +4,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 
-from layers.models import Agency, City, Dimension, Feature, Layer, Membership, Role
+from layers.models import Dimension, Feature, Layer
+from tenancy.models import Agency, City, Membership, Role
 
 
 def square(x: float, y: float, size: float = 0.01) -> MultiPolygon:

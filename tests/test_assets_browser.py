@@ -15,8 +15,9 @@ from django.core.management import call_command
 from django.test import Client
 from django.test.testcases import LiveServerThread
 
-from layers.models import Agency, Feature, Layer, Role
+from layers.models import Feature, Layer
 from reports.models import Report
+from tenancy.models import Agency, Role
 from tests.factories import MembershipFactory, UserFactory
 from tests.layers.archives import png, tile_range, write_mbtiles
 

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from playwright.sync_api import expect
 
-from layers.models import Agency, Role
+from tenancy.models import Agency, Role
 from tests.factories import MembershipFactory
 
 PASSWORD = "pw-Secret-123"  # tests.factories.UserFactory

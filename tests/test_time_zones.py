@@ -13,9 +13,9 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from layers.local_time import format_local, zone_label
-from layers.models import AdminArea, Agency, Role
 from reports.models import Category, Report, ReportEvent
 from reports.services import Submission, submit_report
+from tenancy.models import AdminArea, Agency, Role
 from tests.factories import MembershipFactory
 
 AT = datetime(2026, 11, 27, 5, 50, tzinfo=UTC)  # 13.50 WITA, 12.50 WIB

@@ -21,7 +21,8 @@ from importers.permissions import import_agencies, importable_layers
 from importers.report import rejected_csv
 from importers.selectors import job_payload, jobs_for
 from layers.engine.params import BadParameter, parse_bbox, parse_int
-from layers.models import City, Layer
+from layers.models import Layer
+from tenancy.models import City
 
 # Query parameters of an export that are not attribute filters.
 _EXPORT_PARAMS = {"format", "bbox", "limit", "coords", "f"}

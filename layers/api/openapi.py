@@ -18,7 +18,6 @@ from django.views.decorators.http import require_safe
 from layers.engine.crs import SUPPORTED
 from layers.engine.registry import city_by_slug, sources_for
 from layers.engine.spatial import MAX_NEAREST, MAX_RADIUS_M
-from layers.models import AdminArea, City
 from layers.ogc.documents import (
     CRS_ALIASES,
     component_schemas,
@@ -26,6 +25,7 @@ from layers.ogc.documents import (
     query_param,
 )
 from layers.ogc.responses import OPENAPI, json_response, ogc_errors
+from tenancy.models import AdminArea, City
 
 GEOJSON = "application/geo+json"
 

@@ -16,7 +16,7 @@ from layers.engine.params import BadParameter, parse_int
 from layers.engine.registry import resolve_source
 from layers.engine.requests import query_from_params
 from layers.engine.sources import LayerSource
-from layers.models import AdminArea, City
+from tenancy.models import AdminArea, City
 
 
 class SourceApi(View):

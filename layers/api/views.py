@@ -31,9 +31,10 @@ from layers.engine.registry import city_by_slug, resolve_source
 from layers.engine.requests import query_from_params
 from layers.engine.sources import LayerSource, admin_area_source
 from layers.engine.sql import Query
-from layers.models import AdminArea, Layer
+from layers.models import Layer
 from layers.ogc.responses import refused_value
 from layers.selectors import layer_catalog
+from tenancy.models import AdminArea
 
 GEOJSON = "application/geo+json"
 

@@ -26,7 +26,7 @@ from layers.engine.sources import LayerSource, admin_area_source, feature_layer_
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-    from layers.models import City
+    from tenancy.models import City
 
     User = AbstractBaseUser | AnonymousUser
 
@@ -53,7 +53,7 @@ def sources_for(city: City, user: User) -> list[LayerSource]:
 
 def city_by_slug(city_slug: str) -> City:
     """The city (its boundary deferred: requests rarely need it) or 404."""
-    from layers.models import City
+    from tenancy.models import City
 
     _refuse_control_chars(city_slug, "No such city.")
     city = City.objects.defer("boundary").filter(slug=city_slug).first()
@@ -147,7 +147,7 @@ def feature_layers(city: City, user: User, key: str | None) -> Iterable[LayerSou
 
 @register_source_provider
 def boundaries(city: City, user: User, key: str | None) -> Iterable[LayerSource]:
-    from layers.models import AdminArea
+    from tenancy.models import AdminArea
 
     levels = AdminArea.Level.values
     if key is not None:

@@ -15,7 +15,8 @@ from typing import Any
 
 from django.db import models
 
-from layers.models import AdminArea, Feature, Layer
+from layers.models import Feature, Layer
+from tenancy.models import AdminArea
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from layers.engine.crs import CRS84, check_geojson_coordinates
 from layers.engine.params import BadParameter, parse_number
 from layers.engine.sources import LayerSource
 from layers.engine.sql import Query, where_sql
-from layers.models import AdminArea
+from tenancy.models import AdminArea
 
 MAX_RADIUS_M = 100_000
 MAX_NEAREST = 1000

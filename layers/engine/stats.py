@@ -8,7 +8,8 @@ from django.db.models import Count
 
 from layers.engine.sources import LayerSource
 from layers.engine.sql import STORAGE_SRID, Query, extent
-from layers.models import City, Feature
+from layers.models import Feature
+from tenancy.models import City
 
 TIMEOUT_S = 3600
 Bbox = tuple[float, float, float, float]

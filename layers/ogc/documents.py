@@ -12,7 +12,7 @@ from django.urls import reverse
 from layers.engine.crs import CRS84, SUPPORTED
 from layers.engine.sources import LayerSource
 from layers.engine.tiles import MAX_ZOOM
-from layers.models import City
+from tenancy.models import City
 
 F1 = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
 F2 = "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/"

@@ -36,7 +36,6 @@ from layers.engine.tiles import (
     tile_etag,
     vector_tile,
 )
-from layers.models import City
 from layers.ogc import documents
 from layers.ogc import html as ogc_html
 from layers.ogc.responses import (
@@ -48,6 +47,7 @@ from layers.ogc.responses import (
     ogc_errors,
     wants_html,
 )
+from tenancy.models import City
 
 HTML_MAX_ITEMS = 200
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from django import template
 
 from layers.local_time import format_local
-from layers.models import City
+from tenancy.models import City
 
 register = template.Library()
 

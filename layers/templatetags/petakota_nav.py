@@ -9,7 +9,7 @@ from django import template
 
 from gis_platform.navigation import NavLink
 from gis_platform.navigation import staff_links as _staff_links
-from layers.models import City
+from tenancy.models import City
 
 register = template.Library()
 

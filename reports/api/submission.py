@@ -17,9 +17,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from gis_platform.edges import EdgeError, parse_float
-from layers.models import City
 from reports.models import Category, Channel
 from reports.services import ReportError, Submission
+from tenancy.models import City
 
 TEXT = ("description", "address", "contact_name", "contact_email", "contact_phone")
 

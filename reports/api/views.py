@@ -33,8 +33,6 @@ from gis_platform.edges import (
 )
 from layers.engine.geojson import Query, stream_feature_collection
 from layers.engine.params import BadParameter, parse_bbox, parse_int, parse_limit
-from layers.models import Agency, City
-from layers.models.city import SRID
 from reports import services
 from reports.api.submission import client_uuid_of, parse_submission
 from reports.models import Category, Report
@@ -54,6 +52,7 @@ from reports.selectors import (
     public_report_payload,
 )
 from reports.sources import report_source
+from tenancy.models import SRID, Agency, City
 
 
 def error(message: str, status: int = 400, field: str | None = None) -> Response:

@@ -20,7 +20,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from gis_platform.edges import EdgeError, check_lon_lat, clean_text, parse_float
-from layers.models import City
 from reports import services
 from reports.models import (
     OPEN_STATUSES,
@@ -34,6 +33,7 @@ from reports.models import (
 )
 from reports.open311.renderers import render, render_error
 from reports.selectors import public_agency
+from tenancy.models import City
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 DEFAULT_WINDOW = timedelta(days=90)

@@ -16,8 +16,7 @@ from django.db import transaction
 from pyproj import Geod
 from shapely.validation import explain_validity
 
-from layers.models import AdminArea, City
-from layers.models.city import SRID
+from tenancy.models import SRID, AdminArea, City
 
 # A kelurahan must lie in its kecamatan by at least this share of its area: real
 # data has slivers and overlaps of a few per cent along shared edges.

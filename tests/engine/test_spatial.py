@@ -8,7 +8,8 @@ import pytest
 from django.contrib.gis.geos import Point, Polygon
 from django.db import connection
 
-from layers.models import AdminArea, Feature
+from layers.models import Feature
+from tenancy.models import AdminArea
 from tests.http import body_json
 
 API = "/api/kota-tangerang/layers/sekolah"

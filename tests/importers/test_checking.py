@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from importers import jobs
 from importers.models import ImportJob
-from layers.models import Role
+from tenancy.models import Role
 from tests.factories import MembershipFactory, UserFactory
 from tests.importers.conftest import write
 

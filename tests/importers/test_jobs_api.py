@@ -16,7 +16,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from importers.models import ImportJob
-from layers.models import Feature, Role
+from layers.models import Feature
+from tenancy.models import Role
 from tests.factories import (
     AgencyFactory,
     CityFactory,

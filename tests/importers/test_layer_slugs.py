@@ -15,7 +15,8 @@ from importers.errors import LayerConflict
 from importers.jobs import check_job, run_job
 from importers.models import ImportJob
 from importers.services import NewLayer, import_file
-from layers.models import Feature, Layer, Role, Visibility
+from layers.models import Feature, Layer, Visibility
+from tenancy.models import Role
 from tests.factories import (
     AgencyFactory,
     FeatureFactory,

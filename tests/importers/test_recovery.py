@@ -23,7 +23,8 @@ from rest_framework.test import APIClient
 from importers import jobs
 from importers.jobs import purge_jobs
 from importers.models import ImportJob
-from layers.models import Feature, Layer, Role
+from layers.models import Feature, Layer
+from tenancy.models import Role
 from tests.factories import FeatureFactory, MembershipFactory, UserFactory
 from tests.importers.conftest import write
 from tests.importers.test_jobs_api import run_worker

@@ -9,7 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from importers.models import ImportJob
-from layers.models import Role
+from tenancy.models import Role
 from tests.factories import FeatureFactory, LayerFactory, MembershipFactory, UserFactory
 from tests.importers.conftest import write
 

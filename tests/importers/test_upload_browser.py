@@ -7,7 +7,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from layers.models import Feature, Role
+from layers.models import Feature
+from tenancy.models import Role
 from tests.factories import MembershipFactory, UserFactory
 from tests.importers.conftest import write
 from tests.importers.test_jobs_api import run_worker

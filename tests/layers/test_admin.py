@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from layers.models import AdminArea
+from tenancy.models import AdminArea
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

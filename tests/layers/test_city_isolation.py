@@ -2,7 +2,8 @@
 
 import pytest
 
-from layers.models import AdminArea, Layer
+from layers.models import Layer
+from tenancy.models import AdminArea
 from tests.http import body_json
 
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from layers.models import Agency, Layer, Role, Visibility
+from layers.models import Layer, Visibility
+from tenancy.models import Agency, Role
 from tests.factories import FeatureFactory, LayerFactory, MembershipFactory, UserFactory
 
 

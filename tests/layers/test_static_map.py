@@ -8,7 +8,8 @@ import pytest
 from django.contrib.gis.geos import Point
 
 import layers.static_maps
-from layers.models import Agency, Feature, Layer, Role, Visibility
+from layers.models import Feature, Layer, Visibility
+from tenancy.models import Agency, Role
 from tests.factories import MembershipFactory
 
 HOSTILE = '<img src=x onerror="window.__pwned=1">'

@@ -18,8 +18,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
-from layers.models import City, Feature, Layer
+from layers.models import Feature, Layer
 from reports.models import Photo, Report
+from tenancy.models import City
 from tests.ops.pg_cluster import free_port, manage, wait_until
 from tests.reports.conftest import INSIDE, photo_bytes, submit
 
@@ -123,7 +124,7 @@ def test_backup_restores_into_an_empty_database(
         manage(
             "shell",
             "-c",
-            "from layers.models import City, Layer, Feature;"
+            "from tenancy.models import City; from layers.models import Layer, Feature;"
             "from reports.models import Report, Photo;"
             "print(City.objects.count(), Layer.objects.count(),"
             " Feature.objects.count(), Report.objects.count(), Photo.objects.count())",

@@ -20,8 +20,9 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 from gis_platform.csp import page_policy, tile_source
-from layers.models import City, Feature, Layer, Role
+from layers.models import Feature, Layer
 from reports.models import Report
+from tenancy.models import City, Role
 from tests.factories import MembershipFactory, UserFactory
 from tests.reports.conftest import submit
 

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 from PIL import Image
 
-from layers.models import Agency, Role
+from tenancy.models import Agency, Role
 from tests.factories import MembershipFactory
 
 # A point inside Kota Tangerang (Kecamatan Tangerang) and one in the Java Sea.

@@ -9,9 +9,9 @@ import io
 import pytest
 from django.test import Client
 
-from layers.models import Role
 from reports.console_csv import neutralise
 from reports.models import Report
+from tenancy.models import Role
 from tests.reports.conftest import staff, submit
 
 pytestmark = pytest.mark.django_db

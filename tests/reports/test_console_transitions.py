@@ -10,8 +10,8 @@ import json
 import pytest
 from django.test import Client
 
-from layers.models import Agency, Role
 from reports.models import Report, ReportEvent, Status
+from tenancy.models import Agency, Role
 from tests.reports.conftest import staff, submit
 
 pytestmark = pytest.mark.django_db

@@ -306,7 +306,7 @@ def test_within_a_drawn_polygon_uses_the_public_point(reports):
 
 
 def test_within_an_area_and_counts_use_the_public_point(reports):
-    from layers.models import AdminArea
+    from tenancy.models import AdminArea
 
     public = reports.sensitive.public_geom
     area = AdminArea.objects.get(

@@ -13,8 +13,8 @@ from django.db import connection
 from django.test import Client
 from PIL import Image
 
-from layers.models import AdminArea, Agency
 from reports.models import Category, Photo, Report, RoutingRule, Status
+from tenancy.models import AdminArea, Agency
 from tests.reports.conftest import INSIDE, OUTSIDE, photo_bytes, submit
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from layers.models import Role
 from reports.models import Report, Status
+from tenancy.models import Role
 from tests.factories import AgencyFactory
 from tests.reports.conftest import staff, submit
 

@@ -9,7 +9,7 @@ import pytest
 import shapely
 from django.core.management import CommandError, call_command
 
-from layers.models import AdminArea, City
+from tenancy.models import AdminArea, City
 from tests.conftest import BOUNDARIES
 
 TANGERANG = {

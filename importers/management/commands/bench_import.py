@@ -25,7 +25,8 @@ import shapely
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 
-from layers.models import City, Layer
+from layers.models import Layer
+from tenancy.models import City
 
 CITY = "kota-tangerang"
 # Kota Tangerang's extent, so the plausible-extent check passes.

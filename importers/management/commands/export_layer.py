@@ -9,7 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from importers import exports
-from layers.models import City, Layer
+from layers.models import Layer
+from tenancy.models import City
 
 
 class Command(BaseCommand):

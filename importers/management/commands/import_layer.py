@@ -19,7 +19,8 @@ from importers.services import (
     ReadOptions,
     import_file,
 )
-from layers.models import Agency, City, Dimension, Layer, Visibility
+from layers.models import Dimension, Layer, Visibility
+from tenancy.models import Agency, City
 
 
 class Command(BaseCommand):

@@ -19,8 +19,9 @@ from tqdm import tqdm
 
 from importers.services import NewLayer, ReadOptions, import_file
 from layers.demo_places import MARGIN_M, clean_places
-from layers.models import Agency, City, Dimension, Layer
+from layers.models import Dimension, Layer
 from layers.models.layer import GeometryType
+from tenancy.models import Agency, City
 from tenancy.services.onboarding import onboard_city
 
 DATA = Path(settings.BASE_DIR) / "data"

@@ -7,8 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from layers.models import Agency, City
 from reports.models import Category, Publicity
+from tenancy.models import Agency, City
 
 PUBLIC = Publicity.PUBLIC
 
