@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "leaflet",
     "procrastinate.contrib.django",
     "tenancy",
+    "workflow",
     "layers",
     "importers",
     "reports",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reports.querysets import ReportQuerySet
 from tenancy.models import SRID, AdminArea, Agency, City
+from workflow.models import TimelineEvent
 
 QUESTION_DATATYPES = (
     "string",
@@ -300,8 +301,9 @@ class Report(models.Model):
         return self.is_open and self.due_at < timezone.now()
 
 
-class ReportEvent(models.Model):
-    """One line of a report's timeline: who did what, when, with which note."""
+class ReportEvent(TimelineEvent):
+    """One line of a report's timeline: who did what, when, with which note (the
+    common columns come from workflow.models.TimelineEvent)."""
 
     class Kind(models.TextChoices):
         CREATED = "created", _("Submitted")
@@ -315,24 +317,11 @@ class ReportEvent(models.Model):
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16, blank=True)
     agency = models.ForeignKey(
         Agency, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    note = models.TextField(_("note"), blank=True)
-    public = models.BooleanField(_("public note"), default=False)
-    at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["at", "id"]
+    class Meta(TimelineEvent.Meta):
         indexes = [models.Index(fields=["city", "report", "at"], name="event_report")]
 
     def __str__(self) -> str:

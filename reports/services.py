@@ -40,46 +40,30 @@ from reports.permissions import Scope
 from reports.photos import MAX_PHOTOS, PhotoError, ProcessedPhoto, process_photo
 from reports.questions import AnswerErrors, clean_answers
 from reports.routing import OutsideCity, locate, route
+from reports.workflow import AGENCY, CONTROL_ROOM, REPORT_WORKFLOW
 from tenancy.models import SRID, Agency, City
+from workflow.definition import TransitionForbidden, TransitionRefused
 
 TICKET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 MAX_DESCRIPTION = 4000
 MAX_NOTE = 2000
 
-# status -> statuses an operator may move it to. Reopening: resolved/closed go back to
-# in progress, rejected back to submitted. A duplicate is reopened by un-merging it,
-# which is not offered: its support has moved to the report it joined.
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    Status.SUBMITTED: (Status.VERIFIED, Status.REJECTED, Status.DUPLICATE),
-    Status.VERIFIED: (Status.REJECTED, Status.DUPLICATE),
-    Status.ASSIGNED: (Status.IN_PROGRESS, Status.RESOLVED, Status.DUPLICATE),
-    Status.IN_PROGRESS: (Status.RESOLVED,),
-    Status.RESOLVED: (Status.CLOSED, Status.IN_PROGRESS),
-    Status.CLOSED: (Status.IN_PROGRESS,),
-    Status.REJECTED: (Status.SUBMITTED,),
-    Status.DUPLICATE: (),
-}
-# What the agency a report is routed to may do with it (its editors and field
-# officers): accept a verified report (it becomes assigned to that agency, with no
-# operator in between), start it, resolve it. Verifying, rejecting, merging, closing,
-# reopening and choosing another agency stay with the control room. The role x
-# transition table is in docs/architecture.md ("Who may move a report").
+# The table lives in reports/workflow.py (REPORT_WORKFLOW); these two views of it
+# are what the console and the checks below read.
+TRANSITIONS: dict[str, tuple[str, ...]] = REPORT_WORKFLOW.table(CONTROL_ROOM)
 AGENCY_TRANSITIONS = {
-    (Status.VERIFIED, Status.ASSIGNED),
-    (Status.ASSIGNED, Status.IN_PROGRESS),
-    (Status.ASSIGNED, Status.RESOLVED),
-    (Status.IN_PROGRESS, Status.RESOLVED),
+    (t.source, t.target) for t in REPORT_WORKFLOW.transitions if t.roles & AGENCY
 }
+
+
+def scope_roles(scope: Scope) -> frozenset[str]:
+    """The workflow roles a console scope acts with."""
+    return CONTROL_ROOM if scope.all_agencies else AGENCY
 
 
 def transitions_for(scope: Scope) -> dict[str, tuple[str, ...]]:
     """status -> statuses this scope may move a report to with `transition()`."""
-    if scope.all_agencies:
-        return TRANSITIONS
-    return {
-        status: tuple(to for to in Status.values if (status, to) in AGENCY_TRANSITIONS)
-        for status in Status.values
-    }
+    return REPORT_WORKFLOW.table(scope_roles(scope))
 
 
 class ReportError(ValueError):
@@ -352,14 +336,6 @@ def _check_scope(report: Report, scope: Scope) -> None:
         raise PermissionDenied(_("This report is not in your queue."))
 
 
-def _set_status(report: Report, to_status: str, now: Any) -> None:
-    report.status = to_status
-    if to_status == Status.RESOLVED:
-        report.resolved_at = now
-    elif to_status in (Status.IN_PROGRESS, Status.SUBMITTED):
-        report.resolved_at = None
-
-
 @transaction.atomic
 def transition(
     *,
@@ -377,19 +353,20 @@ def transition(
         raise ReportError(_("Use merge to mark a duplicate."), "status")
     if to_status == Status.ASSIGNED and scope.all_agencies:
         raise ReportError(_("Use assign to give a report to an agency."), "status")
-    if to_status not in transitions_for(scope).get(report.status, ()):
-        if to_status in TRANSITIONS.get(report.status, ()):
-            raise PermissionDenied(_("Only the control room may do this."))
+    try:
+        REPORT_WORKFLOW.check(report.status, to_status, scope_roles(scope))
+    except TransitionForbidden:
+        raise PermissionDenied(_("Only the control room may do this.")) from None
+    except TransitionRefused:
         raise ReportError(
             _("A %(from)s report cannot become %(to)s.")
             % {"from": report.get_status_display(), "to": to_status},
             "status",
-        )
+        ) from None
     if to_status == Status.IN_PROGRESS and report.agency_id is None:
         raise ReportError(_("Assign the report to an agency first."), "status")
     now = timezone.now()
-    old = report.status
-    _set_status(report, to_status, now)
+    old = REPORT_WORKFLOW.enter(report, to_status, now)
     report.save(update_fields=["status", "resolved_at", "updated_at"])
     accepted = to_status == Status.ASSIGNED  # the routed agency took it on
     ReportEvent.objects.create(
@@ -424,12 +401,7 @@ def assign(
         raise PermissionDenied(_("Only the control room may assign reports."))
     if agency.city_id != report.city_id:
         raise ReportError(_("Unknown agency."), "agency")
-    if report.status not in (
-        Status.SUBMITTED,
-        Status.VERIFIED,
-        Status.ASSIGNED,
-        Status.IN_PROGRESS,
-    ):
+    if report.status not in REPORT_WORKFLOW.open_states:
         raise ReportError(_("Only an open report can be assigned."), "status")
     old = report.status
     report.agency = agency
@@ -477,7 +449,7 @@ def merge_duplicate(
         raise ReportError(
             _("Only a report of a private category can join a private report."), "into"
         )
-    if Status.DUPLICATE not in TRANSITIONS[report.status]:
+    if Status.DUPLICATE not in REPORT_WORKFLOW.targets(report.status):
         raise ReportError(_("This report cannot be merged now."), "status")
     old = report.status
     report.status = Status.DUPLICATE

@@ -13,7 +13,13 @@ from typing import Any
 from django.db.models import Count, Max
 
 from layers.engine.sources import LayerSource, Queryable
-from reports.models import HIDDEN_STATUSES, Category, Publicity, Report
+from reports.models import (
+    HIDDEN_STATUSES,
+    OPEN_STATUSES,
+    Category,
+    Publicity,
+    Report,
+)
 
 KEY = "laporan"
 
@@ -40,7 +46,10 @@ def report_source(city_id: int) -> LayerSource:
         f"(SELECT coalesce(nullif(g.acronym, ''), g.name) FROM {t_agency} g "  # noqa: S608
         f"WHERE g.id = t.{_col(Report, 'agency')})"
     )
-    public = f"{category('publicity')} = 'public'"
+    public = f"{category('publicity')} = '{Publicity.PUBLIC.value}'"
+    # The select list takes no parameters: quote the workflow's own constants (never
+    # request input), so the list follows the enum instead of repeating it.
+    open_statuses = ", ".join(f"'{s.value}'" for s in OPEN_STATUSES)
     properties = (
         "jsonb_build_object("
         "'ticket', t.ticket, "
@@ -56,8 +65,7 @@ def report_source(city_id: int) -> LayerSource:
         f"{category(_col(Category, 'agency'))} THEN {agency} END, "
         "'supporters', t.supporter_count, "
         "'created', t.created_at, 'updated', t.updated_at, 'due', t.due_at, "
-        "'overdue', (t.status IN ('submitted', 'verified', 'assigned', "
-        "'in_progress') AND t.due_at < now()))"
+        f"'overdue', (t.status IN ({open_statuses}) AND t.due_at < now()))"
     )
     # Changes and deletions both move the version (tile cache, ETags).
     stamp = Report.objects.filter(city_id=city_id).aggregate(
