@@ -1,8 +1,8 @@
 """Where each person starts and which staff pages the header offers them.
 
-The answers come from each app's own access rules (reports.permissions for the console,
-importers.permissions for imports, Django's is_staff for the admin): a link is shown
-only when following it would not end on a 403."""
+The answers come from the one access policy (tenancy.access: the console for
+`staff_scope`, imports for `may_import`; Django's is_staff for the admin): a link is
+shown only when following it would not end on a 403."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from tenancy.models import City, Membership, Role
+from tenancy.access import may_import, memberships_of, staff_scope
+from tenancy.models import City, Role
 
 # When a person holds several roles, the first one here decides their home.
 HOME_ORDER = (
@@ -42,11 +43,7 @@ def role_home(user: Any) -> str:
     when the admin is closed to them)."""
     if not user.is_authenticated:
         return reverse("layers:city-list")
-    memberships = list(
-        Membership.objects.filter(user=user)
-        .select_related("city")
-        .order_by("city__name")
-    )
+    memberships = memberships_of(user)
     for role in HOME_ORDER:
         membership = next((m for m in memberships if m.role == role), None)
         if membership is None:
@@ -66,8 +63,6 @@ def role_home(user: Any) -> str:
 
 def staff_links(user: Any, city: City | None) -> list[NavLink]:
     """The staff pages `user` may open, for the header of a page about `city`."""
-    from importers.permissions import can_import
-    from reports.permissions import staff_scope
 
     if not user.is_authenticated:
         return []
@@ -75,7 +70,7 @@ def staff_links(user: Any, city: City | None) -> list[NavLink]:
     if city is not None:
         if staff_scope(user, city) is not None:
             links.append(NavLink("console", _("Control room"), _console(city)))
-        if can_import(user, city):
+        if may_import(user, city):
             links.append(
                 NavLink(
                     "import",

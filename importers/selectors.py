@@ -8,8 +8,14 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from importers.models import ImportJob
-from importers.permissions import import_agencies
+from layers.models import Layer
+from tenancy.access import import_agencies
 from tenancy.models import City
+
+
+def importable_layers(user: Any, city: City) -> QuerySet[Layer]:
+    """The layers of `city` the user may import into (tenancy.access decides)."""
+    return Layer.objects.filter(city=city, agency__in=import_agencies(user, city))
 
 
 def jobs_for(user: Any, city: City) -> QuerySet[ImportJob]:

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 from importers import jobs
 from importers.errors import ImportFailed
 from importers.forms import UploadForm
-from importers.permissions import import_agencies, importable_layers
-from importers.selectors import job_payload, jobs_for
+from importers.selectors import importable_layers, job_payload, jobs_for
+from tenancy.access import import_agencies
 from tenancy.models import City
 
 

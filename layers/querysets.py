@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 
+from tenancy.access import read_scope
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
@@ -19,23 +21,16 @@ class LayerQuerySet(models.QuerySet):
     def visible_to(
         self, user: AbstractBaseUser | AnonymousUser, city: City
     ) -> LayerQuerySet:
-        """Public layers for everyone; internal layers for the city's staff; agency
-        layers for that agency's members and the city's administrators."""
+        """The city's layers `user` may see; tenancy.access.read_scope decides."""
         from layers.models import Visibility
-        from tenancy.models import Role
 
+        scope = read_scope(user, city)
         qs = self.filter(city=city)
-        if not user.is_authenticated:
+        if not scope.internal:
             return qs.filter(visibility=Visibility.PUBLIC)
-        if user.is_superuser:
+        if scope.all_agencies:
             return qs
-        memberships = user.memberships.filter(city=city)
-        if not memberships.exists():
-            return qs.filter(visibility=Visibility.PUBLIC)
-        if memberships.filter(role=Role.CITY_ADMIN).exists():
-            return qs
-        agency_ids = memberships.exclude(agency=None).values("agency_id")
         return qs.filter(
             models.Q(visibility__in=[Visibility.PUBLIC, Visibility.INTERNAL])
-            | models.Q(visibility=Visibility.AGENCY, agency_id__in=agency_ids)
+            | models.Q(visibility=Visibility.AGENCY, agency_id__in=scope.agency_ids)
         )

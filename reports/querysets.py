@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 if TYPE_CHECKING:
-    from reports.permissions import Scope
+    from tenancy.access import Scope
     from tenancy.models import City
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from gis_platform.edges import EdgeError, clean_text, has_control_chars
 from reports.models import OPEN_STATUSES, Category, Report, ReportEvent, Status
-from reports.permissions import Scope
+from tenancy.access import Scope
 from tenancy.models import SRID, AdminArea, Agency, City
 
 CONSOLE_LIMIT = 500

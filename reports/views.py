@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from gis_platform.navigation import role_home
 from layers.local_time import time_config
 from reports.models import HIDDEN_STATUSES, Category, Photo, Report, Status
-from reports.permissions import staff_scope
 from reports.selectors import categories_payload, public_report, public_report_payload
 from reports.services import transitions_for
 from reports.signin import THROTTLED, ThrottledAuthenticationForm
+from tenancy.access import staff_scope
 from tenancy.models import AdminArea, Agency, City
 
 

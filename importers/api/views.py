@@ -17,11 +17,11 @@ from gis_platform.edges import EdgeError, clean_text
 from importers import exports, jobs
 from importers.errors import ImportFailed, LayerConflict
 from importers.models import ImportJob
-from importers.permissions import import_agencies, importable_layers
 from importers.report import rejected_csv
-from importers.selectors import job_payload, jobs_for
+from importers.selectors import importable_layers, job_payload, jobs_for
 from layers.engine.params import BadParameter, parse_bbox, parse_int
 from layers.models import Layer
+from tenancy.access import import_agencies
 from tenancy.models import City
 
 # Query parameters of an export that are not attribute filters.

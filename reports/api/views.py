@@ -36,7 +36,6 @@ from layers.engine.params import BadParameter, parse_bbox, parse_int, parse_limi
 from reports import services
 from reports.api.submission import client_uuid_of, parse_submission
 from reports.models import Category, Report
-from reports.permissions import Scope, staff_scope
 from reports.photos import PhotoError, process_photo
 from reports.routing import OutsideCity, locate
 from reports.selectors import (
@@ -52,6 +51,7 @@ from reports.selectors import (
     public_report_payload,
 )
 from reports.sources import report_source
+from tenancy.access import Scope, staff_scope
 from tenancy.models import SRID, Agency, City
 
 

@@ -1,0 +1,152 @@
+"""The one access policy: what a user may see and do in a city or an agency.
+
+Every "may this user ..." question is answered here, from the user's memberships
+(`tenancy.models.Membership`); layers, imports, reports and every new app ask this
+module and never read memberships themselves.
+
+| role          | sees layers                     | imports into | works reports |
+|---------------|---------------------------------|--------------|---------------|
+| anonymous     | public                          | -            | -             |
+| (any member)  | public, internal, own agencies' | -            | -             |
+| city_admin    | all of the city                 | every agency | every agency  |
+| operator      | public, internal, own agencies' | -            | every agency  |
+| planner       | public, internal, own agencies' | -            | -             |
+| agency_editor | public, internal, own agencies' | its agency   | its agency    |
+| field_officer | public, internal, own agencies' | -            | its agency    |
+| superuser     | everything in every city        | every agency | every agency  |
+
+Membership of another city gives nothing in this one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
+
+from tenancy.models import Agency, City, Membership, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    User = AbstractBaseUser | AnonymousUser
+
+# Roles that work every report of their city, and those that work their agency's.
+CITY_WIDE = (Role.OPERATOR, Role.CITY_ADMIN)
+AGENCY_ROLES = (Role.AGENCY_EDITOR, Role.FIELD_OFFICER)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The agencies whose records a user works (reports) in one city."""
+
+    city_id: int
+    all_agencies: bool
+    agency_ids: frozenset[int] = field(default_factory=frozenset)
+
+    def covers(self, agency_id: int | None) -> bool:
+        return self.all_agencies or (
+            agency_id is not None and agency_id in self.agency_ids
+        )
+
+
+@dataclass(frozen=True)
+class ReadScope:
+    """What a user may read in one city: public records always; internal records
+    when they are city staff; agency-only records of `agency_ids`, or of every
+    agency when `all_agencies`."""
+
+    city_id: int
+    internal: bool = False
+    all_agencies: bool = False
+    agency_ids: frozenset[int] = field(default_factory=frozenset)
+
+
+def _is_superuser(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_superuser)
+
+
+def read_scope(user: User, city: City) -> ReadScope:
+    """Public layers for everyone; internal layers for the city's staff (anyone
+    with a membership there); agency layers for that agency's members and the
+    city's administrators."""
+    if not user.is_authenticated:
+        return ReadScope(city.pk)
+    if _is_superuser(user):
+        return ReadScope(city.pk, internal=True, all_agencies=True)
+    rows = list(
+        Membership.objects.filter(user=user, city=city).values_list("role", "agency_id")
+    )
+    if not rows:
+        return ReadScope(city.pk)
+    if any(role == Role.CITY_ADMIN for role, _ in rows):
+        return ReadScope(city.pk, internal=True, all_agencies=True)
+    agencies = frozenset(agency for _, agency in rows if agency is not None)
+    return ReadScope(city.pk, internal=True, agency_ids=agencies)
+
+
+def import_agencies(user: User, city: City) -> QuerySet[Agency]:
+    """The agencies `user` may import layers for in `city`: agency editors their
+    agency's, city administrators (and superusers) every agency of the city."""
+    if not user.is_authenticated:
+        return Agency.objects.none()
+    agencies = Agency.objects.filter(city=city)
+    if _is_superuser(user):
+        return agencies
+    memberships = Membership.objects.filter(user=user, city=city)
+    if memberships.filter(role=Role.CITY_ADMIN).exists():
+        return agencies
+    return agencies.filter(
+        pk__in=memberships.filter(role=Role.AGENCY_EDITOR).values("agency_id")
+    )
+
+
+def may_import(user: User, city: City) -> bool:
+    return import_agencies(user, city).exists()
+
+
+def staff_scope(user: User, city: City) -> Scope | None:
+    """The reports `user` may work in `city`, or None when they may work none.
+
+    Operators and city administrators work every report of their city; agency
+    editors and field officers their agency's queue only; everyone else (planners,
+    the public) gets the public pages and nothing more."""
+    if not user.is_authenticated:
+        return None
+    if _is_superuser(user):
+        return Scope(city.pk, all_agencies=True)
+    rows = list(
+        Membership.objects.filter(
+            user=user, city=city, role__in=[*CITY_WIDE, *AGENCY_ROLES]
+        ).values_list("role", "agency_id")
+    )
+    if any(role in CITY_WIDE for role, _ in rows):
+        return Scope(city.pk, all_agencies=True)
+    agencies = frozenset(agency for _, agency in rows if agency is not None)
+    if not agencies:
+        return None
+    return Scope(city.pk, all_agencies=False, agency_ids=agencies)
+
+
+def memberships_of(user: User) -> list[Membership]:
+    """Every membership of a signed-in user, with its city, by city name."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Membership.objects.filter(user=user)
+        .select_related("city")
+        .order_by("city__name")
+    )
+
+
+def may_manage_people(user: User, city: City) -> bool:
+    """Who may add, invite and remove the city's people (/<city>/people/): its
+    administrators and superusers."""
+    if not user.is_authenticated:
+        return False
+    if _is_superuser(user):
+        return True
+    return Membership.objects.filter(
+        user=user, city=city, role=Role.CITY_ADMIN
+    ).exists()
