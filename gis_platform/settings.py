@@ -157,7 +157,9 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # One line per event, key=value (gis_platform/log.py), for every app's logger.
+    "formatters": {"kv": {"()": "gis_platform.log.KeyValueFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "kv"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
     # procrastinate logs "Adding tasks from blueprint" at INFO on every start-up,
     # which would clutter each management command's output.

@@ -23,6 +23,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from gis_platform.log import log_event
 from importers.errors import ImportCancelled, ImportFailed
 from importers.formats import ReadOptions, open_dataset
 from importers.models import ImportJob
@@ -335,6 +336,15 @@ def run_job(job_id: int) -> ImportJob | None:
         job.finished_at = timezone.now()
         job.save()
         return job
+    log_event(
+        logger,
+        "import.started",
+        job=job.pk,
+        city_id=job.city_id,
+        layer=job.layer_id,
+        mode=job.mode,
+        dry_run=job.dry_run,
+    )
     writer = _ProgressWriter(job.pk)
     new_layer = None
     if job.layer is None:
@@ -363,7 +373,9 @@ def run_job(job_id: int) -> ImportJob | None:
     except Exception:
         # Still a finished job with a reason, never one left "running"; the details
         # (which may name server paths or SQL) go to the worker's log only.
-        logger.exception("Import job %s stopped on an unexpected error", job.pk)
+        log_event(
+            logger, "import.crashed", level=logging.ERROR, exc_info=True, job=job.pk
+        )
         job.status, job.error = ImportJob.Status.FAILED, UNEXPECTED
     else:
         job.status = ImportJob.Status.SUCCEEDED
@@ -383,6 +395,16 @@ def run_job(job_id: int) -> ImportJob | None:
         job.error = "Cancelled too late: the import had already finished."
     job.finished_at = timezone.now()
     job.save()
+    failed = job.status == ImportJob.Status.FAILED
+    log_event(
+        logger,
+        "import.failed" if failed else "import.finished",
+        level=logging.WARNING if failed else logging.INFO,
+        job=job.pk,
+        status=job.status,
+        layer=job.layer_id,
+        error=job.error or None,
+    )
     return job
 
 

@@ -7,6 +7,7 @@ ReportError with a message a person can act on); each change leaves a timeline e
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -26,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gis_platform.edges import EdgeError, check_lon_lat, clean_text
+from gis_platform.log import log_event
 from reports.models import (
     Category,
     Channel,
@@ -36,17 +38,19 @@ from reports.models import (
     Status,
     Support,
 )
+from reports.permissions import Scope
 from reports.photos import MAX_PHOTOS, PhotoError, ProcessedPhoto, process_photo
 from reports.questions import AnswerErrors, clean_answers
 from reports.routing import OutsideCity, locate, route
 from reports.workflow import AGENCY, CONTROL_ROOM, REPORT_WORKFLOW
-from tenancy.access import Scope
 from tenancy.models import SRID, Agency, City
 from workflow.definition import TransitionForbidden, TransitionRefused
 
 TICKET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 MAX_DESCRIPTION = 4000
 MAX_NOTE = 2000
+
+logger = logging.getLogger(__name__)
 
 # The table lives in reports/workflow.py (REPORT_WORKFLOW); these two views of it
 # are what the console and the checks below read.
@@ -256,6 +260,15 @@ def submit_report(*, city: City, submission: Submission) -> tuple[Report, bool]:
         if (found := existing.first()) is not None:
             return found, False
         raise
+    log_event(
+        logger,
+        "report.submitted",
+        city=city.slug,
+        ticket=report.ticket,
+        category=report.category_id,
+        agency=report.agency_id,
+        channel=report.channel,
+    )
     return report, True
 
 
@@ -331,6 +344,22 @@ def clean_note(note: Any) -> str:
         ) from None
 
 
+def _log_transition(
+    report: Report, old: str, actor: AbstractBaseUser, **fields: object
+) -> None:
+    log_event(
+        logger,
+        "report.transitioned",
+        city_id=report.city_id,
+        ticket=report.ticket,
+        from_status=old,
+        to_status=report.status,
+        agency=report.agency_id,
+        actor=actor.pk,
+        **fields,
+    )
+
+
 def _check_scope(report: Report, scope: Scope) -> None:
     if report.city_id != scope.city_id or not scope.covers(report.agency_id):
         raise PermissionDenied(_("This report is not in your queue."))
@@ -381,6 +410,7 @@ def transition(
         public=public,
         at=now,
     )
+    _log_transition(report, old, actor)
     return report
 
 
@@ -418,6 +448,7 @@ def assign(
         note=note.strip(),
         public=public,
     )
+    _log_transition(report, old, actor)
     return report
 
 
@@ -487,6 +518,7 @@ def merge_duplicate(
         public=True,
     )
     report.refresh_from_db()
+    _log_transition(report, old, actor, into=into.ticket)
     return report
 
 
@@ -551,4 +583,6 @@ def escalate_overdue(*, now: Any = None, batch: int = 500) -> int:
         for r in reports
     )
     Report.objects.filter(pk__in=[r.pk for r in reports]).update(escalated_at=now)
+    if reports:
+        log_event(logger, "report.escalated", count=len(reports))
     return len(reports)
