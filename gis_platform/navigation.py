@@ -1,8 +1,9 @@
 """Where each person starts and which staff pages the header offers them.
 
 The answers come from the one access policy (tenancy.access: the console for
-`staff_scope`, imports for `may_import`; Django's is_staff for the admin): a link is
-shown only when following it would not end on a 403."""
+`staff_scope`, imports for `may_import`, the people page for `may_manage_people`;
+Django's is_staff for the admin): a link is shown only when following it would not end
+on a 403."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from tenancy.access import may_import, memberships_of, staff_scope
+from tenancy.access import (
+    may_import,
+    may_manage_people,
+    memberships_of,
+    staff_scope,
+)
 from tenancy.models import City, Role
 
 # When a person holds several roles, the first one here decides their home.
@@ -76,6 +82,14 @@ def staff_links(user: Any, city: City | None) -> list[NavLink]:
                     "import",
                     _("Import"),
                     reverse("importers:upload", kwargs={"city_slug": city.slug}),
+                )
+            )
+        if may_manage_people(user, city):
+            links.append(
+                NavLink(
+                    "people",
+                    _("People"),
+                    reverse("tenancy:people", kwargs={"city_slug": city.slug}),
                 )
             )
     if user.is_staff:

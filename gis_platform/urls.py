@@ -36,5 +36,6 @@ urlpatterns = [
     path("api/<slug:city_slug>/", include("importers.api.urls")),
     path("<slug:city_slug>/imports/", include("importers.urls")),
     path("<slug:city_slug>/reports/", include("reports.urls")),
+    path("", include("tenancy.people.urls")),
     path("", include("layers.urls")),
 ]

@@ -6,7 +6,6 @@ serializer or content negotiation to do."""
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -21,10 +20,10 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.utils.decorators import method_decorator
-from django.utils.http import http_date
 from django.views import View
 
 from gis_platform.edges import EdgeError
+from gis_platform.http import etag_matches, set_cache, set_versioned, weak_etag
 from layers.engine.geojson import Page, stream_feature_collection
 from layers.engine.params import BadParameter
 from layers.engine.registry import city_by_slug, resolve_source
@@ -74,22 +73,12 @@ def conditional_headers(
     request: HttpRequest, source: LayerSource, salt: str
 ) -> tuple[str, bool]:
     """(ETag for this source version + request, whether the client already has it)."""
-    etag = 'W/"{}"'.format(
-        hashlib.sha256(
-            f"{source.city_id}|{source.cache_id}|{source.version}|{salt}".encode()
-        ).hexdigest()[:32]
-    )
-    header = request.headers.get("If-None-Match", "")
-    return etag, etag in [t.strip() for t in header.split(",")]
+    etag = weak_etag(source.city_id, source.cache_id, source.version, salt)
+    return etag, etag_matches(request, etag)
 
 
 def set_cache_headers(response: HttpResponse, source: LayerSource, etag: str) -> None:
-    response["ETag"] = etag
-    if source.updated:
-        response["Last-Modified"] = http_date(source.updated.timestamp())
-    response["Cache-Control"] = (
-        "public, max-age=0, must-revalidate" if source.public else "private, no-cache"
-    )
+    set_versioned(response, public=source.public, etag=etag, updated=source.updated)
 
 
 class LayerCatalogApi(View):
@@ -154,5 +143,5 @@ class BoundariesApi(View):
             stream_feature_collection(source, query),
             content_type=GEOJSON,
         )
-        response["Cache-Control"] = "public, max-age=300"
+        set_cache(response, public=True, max_age_s=300, revalidate=False)
         return response

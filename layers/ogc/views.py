@@ -5,7 +5,6 @@ may see, the engine builds SQL and streams GeoJSON or renders tiles."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import UTC, datetime
 from urllib.parse import urlencode
@@ -18,9 +17,9 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, render
-from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from gis_platform.http import etag_matches, set_cache, set_versioned, weak_etag
 from layers.data_text import data_text
 from layers.engine.crs import content_crs_header, parse_crs
 from layers.engine.geojson import Page, stream_feature_collection
@@ -58,21 +57,11 @@ def _city(city_slug: str) -> City:
 
 
 def _cache_headers(response: HttpResponse, source: LayerSource, etag: str) -> None:
-    response["ETag"] = etag
-    if source.updated:
-        response["Last-Modified"] = http_date(source.updated.timestamp())
-    response["Cache-Control"] = (
-        "public, max-age=0, must-revalidate" if source.public else "private, no-cache"
-    )
-    if not source.public:
-        response["Vary"] = "Cookie"
+    set_versioned(response, public=source.public, etag=etag, updated=source.updated)
 
 
 def _not_modified(request: HttpRequest, etag: str) -> bool:
-    header = request.headers.get("If-None-Match", "")
-    return bool(header) and (
-        header.strip() == "*" or etag in [t.strip() for t in header.split(",")]
-    )
+    return etag_matches(request, etag)
 
 
 def _page_html(request: HttpRequest, template: str, context: dict) -> HttpResponse:
@@ -139,8 +128,7 @@ def collections(request: HttpRequest, city_slug: str) -> HttpResponse:
         return _page_html(request, "collections.html", {"city": city, "doc": doc})
     response = json_response(doc)
     if request.user.is_authenticated:
-        response["Cache-Control"] = "private, no-cache"
-        response["Vary"] = "Cookie"
+        set_cache(response, public=False, vary=("Cookie",))
     return response
 
 
@@ -192,12 +180,8 @@ def items(request: HttpRequest, city_slug: str, collection_id: str) -> HttpRespo
     city, source = resolve_source(city_slug, request.user, collection_id)
     html = wants_html(request)
     query = query_from_params(source, request.GET, ogc=True)
-    etag = 'W/"{}"'.format(
-        hashlib.sha256(
-            f"{source.city_id}|{source.cache_id}|{source.version}|"
-            f"{request.GET.urlencode()}"
-            f"|{html}".encode()
-        ).hexdigest()[:32]
+    etag = weak_etag(
+        source.city_id, source.cache_id, source.version, request.GET.urlencode(), html
     )
     if _not_modified(request, etag):
         response = HttpResponseNotModified()
