@@ -7,4 +7,12 @@ class LayersConfig(AppConfig):
     verbose_name = _("Cities and map layers")
 
     def ready(self) -> None:
-        from layers import signals  # noqa: F401 - connects the receivers
+        from layers import (
+            kit_parts,
+            signals,  # noqa: F401 - connects the receivers
+        )
+
+        kit_parts.register()
+        from layers import sources
+
+        sources.register()

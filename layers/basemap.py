@@ -24,6 +24,8 @@ from django.views.decorators.http import require_safe
 from pmtiles.reader import Reader
 from pmtiles.tile import Compression, TileType
 
+from gis_platform.http import cache_control, etag_matches, set_cache
+
 # Extension in the URL -> content type. "pbf" tiles are Mapbox vector tiles.
 CONTENT_TYPES = {
     "png": "image/png",
@@ -191,12 +193,11 @@ def basemap_tile(
     if z > MAX_ZOOM or x >= (1 << z) or y >= (1 << z):
         raise Http404
     etag = f'"{archive.version}-{z}-{x}-{y}"'
-    cache = f"public, max-age={settings.BASEMAP_MAX_AGE_S}"
-    if request.headers.get("If-None-Match") == etag:
-        response = HttpResponse(status=304)
-        response["ETag"] = etag
-        response["Cache-Control"] = cache
-        return response
+    cache = cache_control(
+        public=True, max_age_s=settings.BASEMAP_MAX_AGE_S, revalidate=False
+    )
+    if etag_matches(request, etag):
+        return set_cache(HttpResponse(status=304), value=cache, etag=etag)
     data = tile_bytes(archive, z, x, y)
     if data is None and archive.vector:
         # Not stored (sea, outside the city): an empty tile, not a console error.
@@ -211,9 +212,8 @@ def basemap_tile(
                 response["Content-Encoding"] = "gzip"
             else:
                 response.content = gzip.decompress(data)
-        response["Vary"] = "Accept-Encoding"
-    response["ETag"] = etag
-    response["Cache-Control"] = cache
+        set_cache(response, vary=("Accept-Encoding",))
+    set_cache(response, value=cache, etag=etag)
     response["X-Content-Type-Options"] = "nosniff"
     response["Access-Control-Allow-Origin"] = "*"
     return response
@@ -270,6 +270,6 @@ def map_config_js(request: HttpRequest) -> HttpResponse:
     body = "window.PetaKotaMapConfig = " + json.dumps(map_config()) + ";\n"
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
     # Names hashed static files of the running release: revalidate after a minute.
-    response["Cache-Control"] = "public, max-age=60"
+    set_cache(response, public=True, max_age_s=60, revalidate=False)
     response["X-Content-Type-Options"] = "nosniff"
     return response

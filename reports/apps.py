@@ -8,6 +8,9 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from reports import kit_parts
+
+        kit_parts.register()
         try:
             from layers.engine.registry import register_source_provider
         except ImportError:  # the engine's registry has not landed in this tree

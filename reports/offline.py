@@ -15,6 +15,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from gis_platform.http import REVALIDATE, set_cache
 from tenancy.models import City
 
 # Hashed names in production: any change of these gives the worker a new cache.
@@ -51,7 +52,7 @@ def service_worker(request: HttpRequest, city_slug: str) -> HttpResponse:
     body = render_to_string("reports/sw.js", {"config_json": json.dumps(config)})
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
     # Browsers check the worker for updates on each visit; never keep it stale.
-    response["Cache-Control"] = "no-cache"
+    set_cache(response, value=REVALIDATE)
     response["Service-Worker-Allowed"] = page
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from gis_platform.http import set_cache
 from gis_platform.navigation import role_home
 from layers.local_time import time_config
 from reports.models import HIDDEN_STATUSES, Category, Photo, Report, Status
@@ -223,8 +224,6 @@ def photo(
     file = getattr(row, kind)
     content_type = row.content_type if kind == "original" else "image/jpeg"
     response = FileResponse(file.open("rb"), content_type=content_type)
-    response["Cache-Control"] = (
-        "private, max-age=3600" if staff else "public, max-age=3600"
-    )
+    set_cache(response, public=not staff, max_age_s=3600, revalidate=False)
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpRespo
 from django.utils.decorators import method_decorator
 from django.views import View
 
+from gis_platform.http import set_cache
 from layers.api.views import GEOJSON, api_errors
 from layers.engine import spatial
 from layers.engine.geojson import Page, stream_feature_collection
@@ -37,7 +38,7 @@ class SourceApi(View):
 
 def _text(body: str, content_type: str = GEOJSON) -> HttpResponse:
     response = HttpResponse(body, content_type=content_type)
-    response["Cache-Control"] = "private, no-cache"
+    set_cache(response, public=False)
     return response
 
 
@@ -97,7 +98,7 @@ class WithinAreaApi(SourceApi):
         response = StreamingHttpResponse(
             stream_feature_collection(source, query, tail=tail), content_type=GEOJSON
         )
-        response["Cache-Control"] = "private, no-cache"
+        set_cache(response, public=False)
         return response
 
 

@@ -17,6 +17,7 @@ import psycopg
 from django.db import connection
 
 from gis_platform import edges
+from gis_platform.http import cache_control
 from layers.engine.params import BadParameter
 from layers.engine.sources import LayerSource, _json_key
 from layers.engine.sql import Query, where_sql
@@ -168,6 +169,4 @@ def tile_cache_control(source: LayerSource) -> str:
     """Cache-Control of a tile. Never `immutable` or long-lived: any layer can turn
     private, or be deleted and its slug re-used, so caches revalidate (ETag) after
     a short while for public tiles and every time for the others."""
-    if source.public:
-        return f"public, max-age={PUBLIC_TILE_MAX_AGE_S}, must-revalidate"
-    return "private, no-cache"
+    return cache_control(public=source.public, max_age_s=PUBLIC_TILE_MAX_AGE_S)

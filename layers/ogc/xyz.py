@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from gis_platform.http import set_cache
 from layers.engine.registry import resolve_source
 from layers.engine.stats import source_stats
 from layers.engine.tiles import MAX_ZOOM
@@ -60,7 +61,5 @@ def tilejson(request: HttpRequest, city_slug: str, layer: str) -> HttpResponse:
         ],
     }
     response = json_response(doc)
-    response["Cache-Control"] = (
-        "public, max-age=0, must-revalidate" if source.public else "private, no-cache"
-    )
+    set_cache(response, public=source.public)
     return response

@@ -31,6 +31,7 @@ from gis_platform.edges import (
     parse_float,
     require_object,
 )
+from gis_platform.http import NO_STORE, REVALIDATE, json_error, set_cache
 from layers.engine.geojson import Query, stream_feature_collection
 from layers.engine.params import BadParameter, parse_bbox, parse_int, parse_limit
 from reports import services
@@ -56,7 +57,11 @@ from tenancy.models import SRID, Agency, City
 
 
 def error(message: str, status: int = 400, field: str | None = None) -> Response:
-    return Response({"error": message, "field": field}, status=status)
+    """The JSON API's error body (gis_platform/http.py): {"detail", "errors"}."""
+    body: dict[str, Any] = {"detail": message}
+    if field:
+        body["errors"] = {field: message}
+    return Response(body, status=status)
 
 
 def _city(city_slug: str) -> City:
@@ -279,8 +284,6 @@ class ReportSupportApi(APIView):
 
 def public_geojson(request: HttpRequest, city_slug: str) -> StreamingHttpResponse:
     """The public reports layer, through the serving engine."""
-    from django.http import JsonResponse
-
     city = _city(city_slug)
     try:
         query = Query(
@@ -289,15 +292,12 @@ def public_geojson(request: HttpRequest, city_slug: str) -> StreamingHttpRespons
             after_id=parse_int(request.GET.get("cursor"), "cursor"),
         )
     except BadParameter as exc:
-        return JsonResponse(
-            {"code": "InvalidParameterValue", "description": str(exc)}, status=400
-        )
+        return json_error(str(exc), errors={exc.name: exc.message})
     response = StreamingHttpResponse(
         stream_feature_collection(report_source(city.pk), query),
         content_type="application/geo+json",
     )
-    response["Cache-Control"] = "no-cache"
-    return response
+    return set_cache(response, value=REVALIDATE)
 
 
 # --- Staff console -------------------------------------------------------------------
@@ -448,23 +448,21 @@ def console_csv_export(
 ) -> StreamingHttpResponse | HttpResponse:
     """The console's filtered list as CSV (staff only; the list's filters and scope).
     Everything is checked before the first byte is streamed."""
-    from django.http import JsonResponse
-
     from reports.console_csv import console_csv
 
     city = _city(city_slug)
     scope = staff_scope(request.user, city)
     if scope is None:
-        return JsonResponse({"error": _("The console is for city staff.")}, status=403)
+        return json_error(_("The console is for city staff."), status=403)
     try:
         filters = parse_console_filters(city, request.GET)
     except FilterError as exc:
-        return JsonResponse({"error": str(exc), "field": None}, status=400)
+        return json_error(str(exc))
     response = StreamingHttpResponse(
         console_csv(console_reports(scope, filters), city),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="laporan-{city.slug}.csv"'
-    response["Cache-Control"] = "private, no-store"
+    set_cache(response, value=NO_STORE)
     response["X-Content-Type-Options"] = "nosniff"
     return response

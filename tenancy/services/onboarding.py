@@ -17,6 +17,7 @@ from pyproj import Geod
 from shapely.validation import explain_validity
 
 from tenancy.models import SRID, AdminArea, City
+from tenancy.time_zones import time_zone_for_code
 
 # A kelurahan must lie in its kecamatan by at least this share of its area: real
 # data has slivers and overlaps of a few per cent along shared edges.
@@ -219,12 +220,13 @@ def onboard_city(
     code: str | None = None,
     names: FieldNames | None = None,
     srid: int | None = None,
-    time_zone: str = "Asia/Jakarta",
+    time_zone: str | None = None,
     language: str = "id",
     dry_run: bool = False,
 ) -> OnboardingReport:
     """Create or update a city and its areas. Raises OnboardingError (nothing written)
-    when any check fails; returns the report otherwise."""
+    when any check fails; returns the report otherwise. Without `time_zone`, the
+    zone of the province in the city's Kemendagri code (WIB, WITA or WIT)."""
     names = names or FieldNames()
     report = OnboardingReport()
     kec_frame = _read(kecamatan_path, "kecamatan", srid, report)
@@ -281,6 +283,13 @@ def onboard_city(
         report.errors.append(
             "city: give --name and --code, or a city file with those attributes."
         )
+    if code and not time_zone:
+        time_zone = time_zone_for_code(code)
+        if time_zone is None:
+            report.errors.append(
+                f"city: no time zone known for province {code.split('.')[0]} of "
+                f"code {code}; give one with --time-zone (e.g. Asia/Makassar)."
+            )
     prefix = f"{code}." if code else ""
     odd = [
         a.code

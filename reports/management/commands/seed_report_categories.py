@@ -1,174 +1,44 @@
-"""manage.py seed_report_categories: the demo report categories of Kota Tangerang.
+"""manage.py seed_report_categories: apply the starter kit's agencies, report
+categories and routing rules to a city (Kota Tangerang's kit, kits/kota-tangerang).
 
-Idempotent (updates by code). Run after load_demo, which creates the agencies."""
+Idempotent (creates and updates by code, never deletes). Run after load_demo; to
+onboard a new region with everything, use `onboard_city ... --kit` instead."""
 
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
 
-from reports.models import Category, Publicity
-from tenancy.models import Agency, City
+from tenancy.kits import KitError, apply_kit, read_kit
+from tenancy.models import City
 
-PUBLIC = Publicity.PUBLIC
-
-YES_NO = [{"key": "ya", "name": "Ya"}, {"key": "tidak", "name": "Tidak"}]
-
-# (code, name, group, agency slug, SLA hours, duplicate radius m, publicity,
-#  description, keywords, questions). Reports of violence are private: never in any
-# public output, visible to staff only.
-CATEGORIES: list[tuple] = [
-    (
-        "jalan-rusak",
-        "Jalan rusak / berlubang",
-        "Infrastruktur",
-        "dinas-pu",
-        72,
-        50,
-        PUBLIC,
-        "Lubang, retak atau amblas di jalan dan trotoar.",
-        "jalan,lubang,aspal,trotoar",
-        [
-            {
-                "code": "ukuran",
-                "description": "Perkiraan ukuran lubang",
-                "datatype": "singlevaluelist",
-                "required": True,
-                "choices": [
-                    {"key": "kecil", "name": "Kecil (< 30 cm)"},
-                    {"key": "sedang", "name": "Sedang (30-100 cm)"},
-                    {"key": "besar", "name": "Besar (> 1 m)"},
-                ],
-            }
-        ],
-    ),
-    (
-        "banjir",
-        "Banjir / genangan",
-        "Lingkungan",
-        "dinas-pu",
-        24,
-        200,
-        PUBLIC,
-        "Genangan air atau banjir di jalan, permukiman atau saluran.",
-        "banjir,genangan,air,saluran,drainase",
-        [
-            {
-                "code": "kedalaman_cm",
-                "description": "Perkiraan kedalaman air (cm)",
-                "datatype": "number",
-                "required": False,
-            }
-        ],
-    ),
-    (
-        "sampah",
-        "Sampah menumpuk",
-        "Lingkungan",
-        "dlh",
-        48,
-        75,
-        PUBLIC,
-        "Sampah tidak terangkut, tempat pembuangan liar.",
-        "sampah,tps,bau",
-        [],
-    ),
-    (
-        "lampu-jalan",
-        "Lampu jalan mati",
-        "Infrastruktur",
-        "dinas-pu",
-        72,
-        30,
-        PUBLIC,
-        "Penerangan jalan umum (PJU) mati atau berkedip.",
-        "lampu,pju,penerangan,gelap",
-        [
-            {
-                "code": "nomor_tiang",
-                "description": "Nomor tiang (jika terlihat)",
-                "datatype": "string",
-                "required": False,
-            }
-        ],
-    ),
-    (
-        "pohon-tumbang",
-        "Pohon tumbang",
-        "Lingkungan",
-        "dlh",
-        12,
-        50,
-        PUBLIC,
-        "Pohon tumbang atau dahan patah yang membahayakan.",
-        "pohon,tumbang,dahan",
-        [
-            {
-                "code": "menghalangi_jalan",
-                "description": "Menghalangi jalan?",
-                "datatype": "singlevaluelist",
-                "required": True,
-                "choices": YES_NO,
-            }
-        ],
-    ),
-    (
-        "kekerasan",
-        "Kekerasan terhadap perempuan dan anak",
-        "Sosial",
-        "bagian-pemerintahan",
-        24,
-        0,
-        Publicity.PRIVATE,
-        "Laporan kekerasan; lokasi tepat dan identitas pelapor dirahasiakan.",
-        "kekerasan,anak,perempuan,kdrt",
-        [],
-    ),
-    (
-        "pelayanan-kesehatan",
-        "Pelayanan kesehatan",
-        "Pelayanan publik",
-        "dinkes",
-        72,
-        100,
-        PUBLIC,
-        "Keluhan pelayanan puskesmas atau rumah sakit.",
-        "puskesmas,rumah sakit,kesehatan",
-        [],
-    ),
-]
+STARTER_KIT = Path(settings.BASE_DIR) / "kits" / "kota-tangerang"
+PARTS = ("agencies", "categories", "routing")
 
 
 class Command(BaseCommand):
-    help = "Create or update the demo report categories of a city (kota-tangerang)."
+    help = (
+        "Create or update a city's report categories (and the agencies and routing "
+        "rules they name) from a kit; default: the Kota Tangerang starter kit."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--city", default="kota-tangerang")
+        parser.add_argument("--kit", type=Path, default=STARTER_KIT)
 
-    @transaction.atomic
     def handle(self, *args: Any, **opts: Any) -> None:
+        city = City.objects.filter(slug=opts["city"]).first()
+        if city is None:
+            raise CommandError(f"No city {opts['city']!r}; run load_demo.")
         try:
-            city = City.objects.get(slug=opts["city"])
-        except City.DoesNotExist:
-            raise CommandError(f"No city {opts['city']!r}; run load_demo.") from None
-        agencies = {a.slug: a for a in Agency.objects.filter(city=city)}
-        for order, row in enumerate(CATEGORIES):
-            (code, name, group, agency, sla, radius, publicity, text, kw, qs) = row
-            category, _ = Category.objects.update_or_create(
-                city=city,
-                code=code,
-                defaults={
-                    "name": name,
-                    "group": group,
-                    "agency": agencies.get(agency),
-                    "sla_hours": sla,
-                    "duplicate_radius_m": radius,
-                    "publicity": publicity,
-                    "description": text,
-                    "keywords": kw,
-                    "questions": qs,
-                    "order": order,
-                },
-            )
-            category.full_clean()
-        self.stdout.write(f"{len(CATEGORIES)} report categories for {city.name}.")
+            kit = read_kit(opts["kit"])
+        except KitError as exc:
+            raise CommandError(
+                "The kit has problems:\n" + "\n".join(exc.problems)
+            ) from None
+        report = apply_kit(city, kit, only=PARTS)
+        for warning in report.warnings:
+            self.stdout.write(self.style.WARNING(f"warning: {warning}"))
+        categories = len(kit.data("categories") or [])
+        self.stdout.write(f"{categories} report categories for {city.name}.")

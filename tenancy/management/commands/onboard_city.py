@@ -1,10 +1,16 @@
 """manage.py onboard_city: create or update a city from boundary files."""
 
+import zoneinfo
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
+from tenancy.kit_parts import kit_language, kit_time_zone
+from tenancy.kits import Kit, KitError, KitReport, apply_kit, read_kit
+from tenancy.models import City
 from tenancy.services.onboarding import FieldNames, OnboardingError, onboard_city
 
 
@@ -54,8 +60,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--srid", type=int, help="EPSG code for files that carry no CRS"
         )
-        parser.add_argument("--time-zone", default="Asia/Jakarta")
-        parser.add_argument("--language", default="id", choices=["id", "en"])
+        parser.add_argument(
+            "--time-zone",
+            help="IANA time zone (default: the kit's, else from the province part "
+            "of the Kemendagri code: WIB Asia/Jakarta, WITA Asia/Makassar, "
+            "WIT Asia/Jayapura)",
+        )
+        parser.add_argument(
+            "--language", choices=["id", "en"], help="default: the kit's, else id"
+        )
+        parser.add_argument(
+            "--kit",
+            type=Path,
+            help="city kit folder (agencies, report categories, routing, layer "
+            "catalogue; see export_city_kit), validated whole before any write, "
+            "e.g. kits/kota-tangerang",
+        )
         parser.add_argument(
             "--dry-run", action="store_true", help="validate and report, write nothing"
         )
@@ -67,20 +87,43 @@ class Command(BaseCommand):
             parent=opts["parent_field"],
             kind=opts["kind_field"],
         )
+        if opts["time_zone"]:
+            try:
+                zoneinfo.ZoneInfo(opts["time_zone"])
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise CommandError(
+                    f"unknown time zone {opts['time_zone']!r} "
+                    "(e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura)."
+                ) from None
+        kit = self._read_kit(opts["kit"]) if opts["kit"] else None
+        time_zone = opts["time_zone"] or (kit_time_zone(kit) if kit else None)
+        language = opts["language"] or (kit_language(kit) if kit else None) or "id"
+        kit_report = None
         try:
-            report = onboard_city(
-                slug=opts["slug"],
-                kecamatan_path=opts["kecamatan"],
-                kelurahan_path=opts["kelurahan"],
-                city_path=opts["city"],
-                name=opts["name"],
-                code=opts["code"],
-                names=names,
-                srid=opts["srid"],
-                time_zone=opts["time_zone"],
-                language=opts["language"],
-                dry_run=opts["dry_run"],
-            )
+            with transaction.atomic():
+                report = onboard_city(
+                    slug=opts["slug"],
+                    kecamatan_path=opts["kecamatan"],
+                    kelurahan_path=opts["kelurahan"],
+                    city_path=opts["city"],
+                    name=opts["name"],
+                    code=opts["code"],
+                    names=names,
+                    srid=opts["srid"],
+                    time_zone=time_zone,
+                    language=language,
+                    dry_run=opts["dry_run"] and kit is None,
+                )
+                if kit is not None:
+                    city = City.objects.get(slug=opts["slug"])
+                    kit_report = apply_kit(city, kit)
+                if opts["dry_run"]:
+                    transaction.set_rollback(True)
+        except ValidationError as exc:  # a kit entry the models refuse
+            raise CommandError(
+                f"the kit does not fit this city: {'; '.join(exc.messages)}; "
+                "nothing was changed."
+            ) from None
         except OnboardingError as exc:
             for warning in exc.report.warnings:
                 self.stderr.write(f"warning: {warning}")
@@ -97,9 +140,39 @@ class Command(BaseCommand):
             f"kelurahan/desa — {report.created} created, {report.updated} updated, "
             f"{report.unchanged} unchanged, {report.removed} removed ({verb} written)."
         )
-        if not report.changed:
+        changed = report.changed
+        if kit_report is not None:
+            changed = self._write_kit_report(kit_report) or changed
+        if not changed:
             self.stdout.write(
                 self.style.SUCCESS("Already up to date: nothing changed.")
             )
         elif not opts["dry_run"]:
             self.stdout.write(self.style.SUCCESS("Done."))
+
+    def _read_kit(self, folder: Path) -> Kit:
+        try:
+            return read_kit(folder)
+        except KitError as exc:
+            for problem in exc.problems:
+                self.stderr.write(self.style.ERROR(f"kit error: {problem}"))
+            raise CommandError(
+                f"{len(exc.problems)} problem(s) in the kit {folder}; "
+                "nothing was changed."
+            ) from None
+
+    def _write_kit_report(self, kit_report: KitReport) -> bool:
+        """Print what each kit part did; True when anything changed."""
+        for name, outcome in kit_report.outcomes.items():
+            self.stdout.write(
+                f"kit {name}: {outcome.created} created, {outcome.updated} updated, "
+                f"{outcome.unchanged} unchanged."
+            )
+        for warning in kit_report.warnings:
+            self.stdout.write(self.style.WARNING(f"warning: {warning}"))
+        if kit_report.warnings:
+            self.stdout.write(
+                f"{len(kit_report.warnings)} kit warning(s): see above; edit the "
+                "kit or add the rules in the admin."
+            )
+        return any(o.created or o.updated for o in kit_report.outcomes.values())
