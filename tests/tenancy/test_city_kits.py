@@ -170,6 +170,15 @@ def test_applying_a_kit_twice_changes_nothing(tangerang_kit):
     assert "Already up to date" in output
 
 
+def test_dry_run_with_a_kit_writes_nothing(tangerang_kit):
+    before = counts()
+    output = onboard(
+        "kabupaten-banjar", BANJAR, "--kit", str(tangerang_kit), "--dry-run"
+    )
+    assert "kit categories: 7 created" in output
+    assert counts() == before
+
+
 def test_gorontalo_onboards_with_the_starter_kit(db):
     onboard("kota-gorontalo", GORONTALO, "--kit", str(STARTER_KIT))
     gorontalo = City.objects.get(slug="kota-gorontalo")
