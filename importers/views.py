@@ -14,10 +14,11 @@ from importers.forms import UploadForm
 from importers.selectors import importable_layers, job_payload, jobs_for
 from tenancy.access import import_agencies
 from tenancy.models import City
+from tenancy.resolve import city_or_404
 
 
 def _city_for_editor(request: HttpRequest, city_slug: str) -> City:
-    city = get_object_or_404(City, slug=city_slug)
+    city = city_or_404(city_slug)
     if not import_agencies(request.user, city).exists():
         raise PermissionDenied
     return city

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -13,6 +13,7 @@ from layers.popups import popup_text
 from layers.selectors import area_counts, layer_catalog, source_catalog
 from layers.static_maps import cached_static_map_html, file_policy
 from tenancy.models import City
+from tenancy.resolve import city_or_404
 
 
 def city_list(request: HttpRequest) -> HttpResponse:
@@ -22,7 +23,7 @@ def city_list(request: HttpRequest) -> HttpResponse:
 
 def static_map(request: HttpRequest, city_slug: str) -> HttpResponse:
     """The map as one self-contained HTML file to share (works offline)."""
-    city = get_object_or_404(City, slug=city_slug)
+    city = city_or_404(city_slug)
     layers = Layer.objects.visible_to(request.user, city).order_by("title")
     try:
         asked = clean_text(
@@ -48,7 +49,7 @@ def static_map(request: HttpRequest, city_slug: str) -> HttpResponse:
 
 
 def city_map(request: HttpRequest, city_slug: str) -> HttpResponse:
-    city = get_object_or_404(City, slug=city_slug)
+    city = city_or_404(city_slug)
     layers = layer_catalog(Layer.objects.visible_to(request.user, city), city)
     layers += source_catalog(city, request.user)
     extent = city.boundary.extent

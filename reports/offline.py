@@ -9,14 +9,13 @@ import json
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from gis_platform.http import REVALIDATE, set_cache
-from tenancy.models import City
+from tenancy.resolve import city_or_404
 
 # Hashed names in production: any change of these gives the worker a new cache.
 _VERSIONED = (
@@ -29,7 +28,7 @@ _VERSIONED = (
 
 @require_safe
 def service_worker(request: HttpRequest, city_slug: str) -> HttpResponse:
-    city = get_object_or_404(City, slug=city_slug)
+    city = city_or_404(city_slug)
     page = reverse("reports:submit", kwargs={"city_slug": city.slug})
     precache = [
         page,

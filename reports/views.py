@@ -20,6 +20,7 @@ from reports.services import transitions_for
 from reports.signin import THROTTLED, ThrottledAuthenticationForm
 from tenancy.access import staff_scope
 from tenancy.models import AdminArea, Agency, City
+from tenancy.resolve import city_or_404
 
 
 class StaffLoginView(LoginView):
@@ -58,7 +59,7 @@ def _api(name: str, city: City) -> str:
 
 
 def submit_page(request: HttpRequest, city_slug: str) -> HttpResponse:
-    city = get_object_or_404(City, slug=city_slug)
+    city = city_or_404(city_slug)
     config = {
         "city": city.slug,
         "bounds": _bounds(city),
@@ -119,7 +120,7 @@ def submit_page(request: HttpRequest, city_slug: str) -> HttpResponse:
 
 
 def track_page(request: HttpRequest, city_slug: str, ticket: str) -> HttpResponse:
-    city = get_object_or_404(City, slug=city_slug)
+    city = city_or_404(city_slug)
     try:
         report = public_report(city, ticket)
     except Report.DoesNotExist:
@@ -143,7 +144,7 @@ def track_page(request: HttpRequest, city_slug: str, ticket: str) -> HttpRespons
 
 
 def console_page(request: HttpRequest, city_slug: str) -> HttpResponse:
-    city = get_object_or_404(City, slug=city_slug)
+    city = city_or_404(city_slug)
     if not request.user.is_authenticated:
         return redirect_to_login(
             request.get_full_path(),
@@ -209,7 +210,7 @@ def photo(
 ) -> FileResponse:
     """A report photo. The public copy and thumbnail of a non-sensitive, listed report
     for everyone; everything (originals too) for staff whose queue has the report."""
-    city = get_object_or_404(City, slug=city_slug)
+    city = city_or_404(city_slug)
     row = get_object_or_404(
         Photo.objects.select_related("report__category"), city=city, pk=photo_id
     )

@@ -23,6 +23,7 @@ from layers.engine.params import BadParameter, parse_bbox, parse_int
 from layers.models import Layer
 from tenancy.access import import_agencies
 from tenancy.models import City
+from tenancy.resolve import city_or_404
 
 # Query parameters of an export that are not attribute filters.
 _EXPORT_PARAMS = {"format", "bbox", "limit", "coords", "f"}
@@ -49,7 +50,7 @@ class LayerExportApi(APIView):
     content_negotiation_class = _IgnoreFormatParameter
 
     def get(self, request: Request, city_slug: str, layer_slug: str) -> HttpResponse:
-        city = get_object_or_404(City, slug=city_slug)
+        city = city_or_404(city_slug)
         layer = get_object_or_404(
             Layer.objects.visible_to(request.user, city).select_related("city"),
             slug=layer_slug,
@@ -133,7 +134,7 @@ class ImportUploadSerializer(serializers.Serializer):
 
 
 def _city(city_slug: str) -> City:
-    return get_object_or_404(City, slug=city_slug)
+    return city_or_404(city_slug)
 
 
 class ImportListApi(APIView):

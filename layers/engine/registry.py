@@ -53,13 +53,9 @@ def sources_for(city: City, user: User) -> list[LayerSource]:
 
 def city_by_slug(city_slug: str) -> City:
     """The city (its boundary deferred: requests rarely need it) or 404."""
-    from tenancy.models import City
+    from tenancy.resolve import city_or_404
 
-    _refuse_control_chars(city_slug, "No such city.")
-    city = City.objects.defer("boundary").filter(slug=city_slug).first()
-    if city is None:
-        raise Http404("No such city.")
-    return city
+    return city_or_404(city_slug, with_boundary=False)
 
 
 def resolve_source(city_slug: str, user: User, key: str) -> tuple[City, LayerSource]:

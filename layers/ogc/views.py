@@ -16,7 +16,7 @@ from django.http import (
     HttpResponseNotModified,
     StreamingHttpResponse,
 )
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from gis_platform.http import etag_matches, set_cache, set_versioned, weak_etag
@@ -47,13 +47,14 @@ from layers.ogc.responses import (
     wants_html,
 )
 from tenancy.models import City
+from tenancy.resolve import city_or_404
 
 HTML_MAX_ITEMS = 200
 
 
 def _city(city_slug: str) -> City:
     # The whole row: collection documents need the boundary's extent.
-    return get_object_or_404(City, slug=city_slug)
+    return city_or_404(city_slug)
 
 
 def _cache_headers(response: HttpResponse, source: LayerSource, etag: str) -> None:

@@ -54,6 +54,7 @@ from reports.selectors import (
 from reports.sources import report_source
 from tenancy.access import Scope, staff_scope
 from tenancy.models import SRID, Agency, City
+from tenancy.resolve import city_or_404
 
 
 def error(message: str, status: int = 400, field: str | None = None) -> Response:
@@ -65,7 +66,7 @@ def error(message: str, status: int = 400, field: str | None = None) -> Response
 
 
 def _city(city_slug: str) -> City:
-    return get_object_or_404(City, slug=city_slug)
+    return city_or_404(city_slug)
 
 
 def _point(params: Any) -> Point:
