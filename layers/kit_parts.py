@@ -106,8 +106,6 @@ def validate_layers(data: Any, kit: Kit) -> list[str]:
         agency = item.get("agency")
         if agency is not None and agencies is not None and agency not in agencies:
             problems.append(f"{label}: agency {agency!r} is not in agencies.yaml.")
-        if item.get("visibility") == Visibility.AGENCY and agency is None:
-            problems.append(f"{label}: visibility 'agency' needs an agency.")
         try:
             validate_schema(item.get("schema", []))
         except ValidationError as exc:
