@@ -38,11 +38,11 @@ from reports.models import (
     Status,
     Support,
 )
-from reports.permissions import Scope
 from reports.photos import MAX_PHOTOS, PhotoError, ProcessedPhoto, process_photo
 from reports.questions import AnswerErrors, clean_answers
 from reports.routing import OutsideCity, locate, route
 from reports.workflow import AGENCY, CONTROL_ROOM, REPORT_WORKFLOW
+from tenancy.access import Scope
 from tenancy.models import SRID, Agency, City
 from workflow.definition import TransitionForbidden, TransitionRefused
 
