@@ -21,14 +21,18 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.gis.geos import Point
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from layers.models import Role, Visibility
+from importers.models import ImportJob
+from layers.models import Visibility
 from reports.models import Category, Channel, Publicity, Report, Status
+from tenancy.models import Role
 from tests.factories import (
     AgencyFactory,
     CityFactory,
@@ -46,6 +50,7 @@ PUBLIC, INTERNAL, A1_ONLY, A2_ONLY = (
     "matrix-a2-only",
 )
 PUB_TICKET, PRIV_TICKET = "PUBL-3333", "PRVT-2222"
+JOB_FILE = "matrix-job-a1.geojson"  # an import job of agency A1
 
 # Who asks. Every role of city A (agency roles in agency A1), an agency editor of
 # agency A2 of the same city, a city administrator of city B, a superuser.
@@ -305,11 +310,44 @@ ENDPOINTS: dict[str, Endpoint] = {
         for slug in (PUBLIC, INTERNAL, A1_ONLY)
     },
     # Imports API
+    # Everyone signed in gets a list; only jobs of agencies they import for.
     "imports-list": Endpoint(
         "imports",
         "GET",
         f"/api/{A}/imports/",
-        {who: Cell(403 if who == ANON else 200) for who in IDENTITIES},
+        {
+            who: Cell(403)
+            if who == ANON
+            else cell(200, *((JOB_FILE,) if who in IMPORTS_A1 else ()))
+            for who in IDENTITIES
+        },
+        markers=(JOB_FILE,),
+    ),
+    "imports-job-a1": Endpoint(
+        "imports",
+        "GET",
+        f"/api/{A}/imports/{{job}}",
+        {
+            who: Cell(403 if who == ANON else 200 if who in IMPORTS_A1 else 404)
+            for who in IDENTITIES
+        },
+    ),
+    "page-import-job-a1": Endpoint(
+        "pages",
+        "GET",
+        f"/{A}/imports/{{job}}/",
+        {
+            who: Cell(
+                302
+                if who == ANON
+                else 200
+                if who in IMPORTS_A1
+                else 404
+                if who == OTHER_AGENCY  # may import, but not this agency's job
+                else 403
+            )
+            for who in IDENTITIES
+        },
     ),
     "imports-into-a1-layer": Endpoint(
         "imports",
@@ -393,7 +431,9 @@ ENDPOINTS: dict[str, Endpoint] = {
 
 
 @pytest.fixture(scope="module")
-def matrix_users(django_db_setup, django_db_blocker) -> Iterator[dict[str, object]]:
+def matrix(django_db_setup, django_db_blocker) -> Iterator[dict[str, dict]]:
+    """The matrix's data; a session key per signed-in identity and the ids the
+    URLs name."""
     with django_db_blocker.unblock():
         city = CityFactory(slug=A, name="Kota Matriks A")
         other_city = CityFactory(slug=B, name="Kota Matriks B")
@@ -458,8 +498,26 @@ def matrix_users(django_db_setup, django_db_blocker) -> Iterator[dict[str, objec
             OTHER_CITY: member(Role.CITY_ADMIN, where=other_city),
             SUPER: UserFactory(is_superuser=True, is_staff=True),
         }
-    yield users
+        job = ImportJob.objects.create(
+            city=city,
+            created_by=users[EDITOR],
+            agency=a1,
+            layer=city.layers.get(slug=PUBLIC),
+            file="imports/matrix/matrix-job-a1.geojson",
+            original_name=JOB_FILE,
+            mode=ImportJob.Mode.APPEND,
+            status=ImportJob.Status.PREVIEW,
+        )
+        ids = {"job": job.pk}
+        # One signed-in session per identity, reused by all its cells.
+        sessions: dict[str, str] = {}
+        for who, user in users.items():
+            signed_in = Client()
+            signed_in.force_login(user)
+            sessions[who] = signed_in.cookies[django_settings.SESSION_COOKIE_NAME].value
+    yield {"sessions": sessions, "ids": ids}
     with django_db_blocker.unblock():
+        ImportJob.objects.filter(city__in=[city, other_city]).delete()
         Report.objects.filter(city__in=[city, other_city]).delete()
         Category.objects.filter(city__in=[city, other_city]).delete()
         for layer in city.layers.all():
@@ -468,6 +526,7 @@ def matrix_users(django_db_setup, django_db_blocker) -> Iterator[dict[str, objec
         other_city.delete()
         for user in users.values():
             user.delete()  # type: ignore[attr-defined]
+        Session.objects.filter(session_key__in=sessions.values()).delete()
 
 
 def _markers_in(body: str, markers: tuple[str, ...]) -> frozenset[str]:
@@ -485,7 +544,7 @@ CELLS = [
 def test_access_matrix(
     endpoint_key: str,
     identity: str,
-    matrix_users: dict[str, object],
+    matrix: dict[str, dict],
     db: None,
     settings,
     tmp_path,
@@ -494,19 +553,19 @@ def test_access_matrix(
     cache.clear()  # no answer cached for one identity may serve another
     endpoint = ENDPOINTS[endpoint_key]
     expected = endpoint.expect[identity]
+    url = endpoint.url.format(**matrix["ids"])
     client = Client()
     if identity != ANON:
-        client.force_login(matrix_users[identity])
+        session = matrix["sessions"][identity]
+        client.cookies[django_settings.SESSION_COOKIE_NAME] = session
     if endpoint.method == "GET":
-        response = client.get(endpoint.url)
+        response = client.get(url)
     elif endpoint.json_body is not None:
-        response = client.post(
-            endpoint.url, json.dumps(endpoint.json_body), "application/json"
-        )
+        response = client.post(url, json.dumps(endpoint.json_body), "application/json")
     else:
-        response = client.post(endpoint.url, endpoint.body() if endpoint.body else {})
+        response = client.post(url, endpoint.body() if endpoint.body else {})
     assert response.status_code == expected.status, (
-        f"{identity} {endpoint.method} {endpoint.url}: "
+        f"{identity} {endpoint.method} {url}: "
         f"{response.status_code} != {expected.status}"
     )
     if response.status_code == 403 and endpoint.family == "pages":
@@ -520,7 +579,7 @@ def test_access_matrix(
         )
         body = raw.decode(errors="replace")  # tiles are binary
         assert _markers_in(body, endpoint.markers) == expected.shows, (
-            f"{identity} {endpoint.url}: shows "
+            f"{identity} {url}: shows "
             f"{sorted(_markers_in(body, endpoint.markers))}, "
             f"expected {sorted(expected.shows or ())}"
         )
