@@ -7,16 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tenancy.models import Role
-from tenancy.services.roles import (
-    RoleError,
-    find_agency,
-    find_city,
-    find_role,
-    find_user,
-    grant_role,
-    new_user,
-)
+from tenancy.management.role_arguments import add_role_arguments, role_arguments
+from tenancy.services.roles import RoleError, find_user, grant_role, new_user
 
 NEW_USER_ENV = "PETAKOTA_NEW_USER_PASSWORD"
 
@@ -29,19 +21,14 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("username")
-        parser.add_argument("city", help="city slug, e.g. kota-tangerang")
-        parser.add_argument("role", help=f"one of: {', '.join(Role.values)}")
-        parser.add_argument("--agency", help="agency slug, e.g. dinas-pupr")
+        add_role_arguments(parser)
         parser.add_argument(
             "--create", action="store_true", help="create the user when missing"
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
-            city = find_city(opts["city"])
-            role = find_role(opts["role"])
-            agency = find_agency(city, opts["agency"])
+            city, role, agency = role_arguments(opts)
             try:
                 user = find_user(opts["username"])
             except RoleError:

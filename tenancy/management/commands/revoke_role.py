@@ -4,15 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tenancy.models import Role
-from tenancy.services.roles import (
-    RoleError,
-    find_agency,
-    find_city,
-    find_role,
-    find_user,
-    revoke_role,
-)
+from tenancy.management.role_arguments import add_role_arguments, role_arguments
+from tenancy.services.roles import RoleError, find_user, revoke_role
 
 
 class Command(BaseCommand):
@@ -23,16 +16,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("username")
-        parser.add_argument("city", help="city slug, e.g. kota-tangerang")
-        parser.add_argument("role", help=f"one of: {', '.join(Role.values)}")
-        parser.add_argument("--agency", help="agency slug, e.g. dinas-pupr")
+        add_role_arguments(parser)
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
-            city = find_city(opts["city"])
-            role = find_role(opts["role"])
-            agency = find_agency(city, opts["agency"])
+            city, role, agency = role_arguments(opts)
             user = find_user(opts["username"])
             removed = revoke_role(user=user, city=city, role=role, agency=agency)
         except RoleError as exc:
