@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
-from tenancy.models import City, Membership, Role
+from tenancy.models import Agency, City, Membership, Role
 from tenancy.people.selectors import city_agencies
 from tenancy.people.services import AGENCY_ROLES
 
@@ -28,7 +28,7 @@ class AddPersonForm(forms.Form):
         help_text=_("Needed only for a new account."),
     )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    agency = forms.ModelChoiceField(
+    agency: forms.ModelChoiceField[Agency] = forms.ModelChoiceField(
         label=_("Agency"),
         queryset=None,
         required=False,

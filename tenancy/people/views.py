@@ -21,13 +21,14 @@ from tenancy.models import City, Membership
 from tenancy.people import services
 from tenancy.people.forms import AddPersonForm
 from tenancy.people.selectors import city_members
+from tenancy.resolve import city_or_404
 
 # The set-password link of the person invited last, shown once on the next page.
 INVITE_SESSION_KEY = "tenancy.people.invite"
 
 
 def _city_for_admin(request: HttpRequest, city_slug: str) -> City | HttpResponse:
-    city = get_object_or_404(City, slug=city_slug)
+    city = city_or_404(city_slug, with_boundary=False)
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     if not may_manage_people(request.user, city):
