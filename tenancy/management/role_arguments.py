@@ -14,7 +14,7 @@ def add_role_arguments(parser: CommandParser) -> None:
     parser.add_argument("username")
     parser.add_argument("city", help="city slug, e.g. kota-tangerang")
     parser.add_argument("role", help=f"one of: {', '.join(Role.values)}")
-    parser.add_argument("--agency", help="agency slug, e.g. dinas-pupr")
+    parser.add_argument("--agency", help="agency slug, e.g. dinas-pu")
 
 
 def role_arguments(opts: dict[str, Any]) -> tuple[City, Role, Agency | None]:
