@@ -129,7 +129,7 @@ def test_staff_notes_have_a_length_limit(city, operator_client):
 
     too_long = note("x" * 2001)
     assert too_long.status_code == 400
-    assert "2000" in too_long.json()["error"]
+    assert "2000" in too_long.json()["detail"]
     assert note("x" * 2000).status_code == 200
     big = note("x" * 2_000_000)
     assert big.status_code == 400

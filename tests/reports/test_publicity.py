@@ -326,6 +326,6 @@ def test_a_public_report_cannot_join_a_private_one(city, operator_client):
         content_type="application/json",
     )
     assert response.status_code == 400
-    assert response.json()["field"] == "into"
+    assert set(response.json()["errors"]) == {"into"}
     public.refresh_from_db()
     assert public.duplicate_of is None

@@ -126,4 +126,4 @@ def test_console_filter_errors_are_in_the_page_language(city, operator_client):
     ):
         response = operator_client.get(url, params, HTTP_ACCEPT_LANGUAGE="id")
         assert response.status_code == 400
-        assert response.json()["error"] == expected
+        assert response.json()["detail"] == expected

@@ -143,7 +143,7 @@ def test_bulk_action_is_all_or_nothing(city, operator_client):
         content_type="application/json",
     )
     assert bad.status_code == 400
-    assert b in bad.json()["error"]
+    assert b in bad.json()["detail"]
     assert Report.objects.get(ticket=a).status == "submitted"
     c = submit(Client(), city).json()["ticket"]
     ok = operator_client.post(

@@ -30,7 +30,7 @@
     const text = await r.text();
     if (text === lastBody) return;
     lastBody = text;
-    if (!r.ok) { $("count").textContent = JSON.parse(text).error || r.status; return; }
+    if (!r.ok) { $("count").textContent = JSON.parse(text).detail || r.status; return; }
     render(JSON.parse(text).reports);
   }
   function render(rows) {
@@ -114,7 +114,7 @@
     // Back to internal after every action, sent or refused.
     $("d-public").checked = false;
     $("d-error").hidden = r.ok;
-    $("d-error").textContent = r.ok ? "" : (body.error || body.detail || r.status);
+    $("d-error").textContent = r.ok ? "" : (body.detail || r.status);
     if (r.ok) { $("d-note").value = ""; show(body); lastBody = ""; refresh(); }
   }
   const on = (id, fn) => { const b = $(id); if (b) b.addEventListener("click", fn); };
@@ -127,7 +127,7 @@
       const payload = kind === "assign" ? { action: "assign", agency: $("bulk-agency").value } : { action: "transition", status: kind };
       payload.tickets = [...selected];
       const [r, body] = await post(cfg.urls.bulk, payload);
-      $("bulk-message").textContent = r.ok ? T.done : (body.error || body.detail);
+      $("bulk-message").textContent = r.ok ? T.done : body.detail;
       if (r.ok) { selected.clear(); updateSelected(); }
       lastBody = ""; refresh();
     });

@@ -63,7 +63,7 @@
       const r = await fetch(`${cfg.urls.locate}?${q}`);
       const body = await r.json();
       $("location-error").hidden = r.ok;
-      $("location-error").textContent = r.ok ? "" : body.error;
+      $("location-error").textContent = r.ok ? "" : body.detail;
       $("area").textContent = r.ok ? fmt(T.inArea, { kel: body.kelurahan || "–", kec: body.kecamatan || "–" }) : "";
     } catch (e) { /* offline: the server checks again on delivery */ }
     loadNearby();
@@ -270,12 +270,12 @@
       $("queued").hidden = true;
       $("report-form").hidden = false;
       $("send").disabled = false;
-      showErrors(body.errors, body.detail || body.error || `HTTP ${status}`);
+      showErrors(body.errors, body.detail || `HTTP ${status}`);
     } else {
       // A report queued on an earlier visit was refused: say so without touching
       // the form being filled in now.
       $("queue-status").hidden = false;
-      $("queue-status").textContent = body.detail || body.error || `HTTP ${status}`;
+      $("queue-status").textContent = body.detail || `HTTP ${status}`;
     }
   }
   async function flush() {

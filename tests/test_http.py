@@ -1,0 +1,64 @@
+"""One module for caching headers and one JSON error body (gis_platform/http.py)."""
+
+from __future__ import annotations
+
+import pytest
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
+
+from gis_platform.http import (
+    cache_control,
+    etag_matches,
+    json_error,
+    set_versioned,
+    weak_etag,
+)
+
+
+def test_cache_control_public_private_and_ages() -> None:
+    assert cache_control(public=True) == "public, max-age=0, must-revalidate"
+    assert cache_control(public=False) == "private, no-cache"
+    assert cache_control(public=True, max_age_s=300, revalidate=False) == (
+        "public, max-age=300"
+    )
+    assert cache_control(public=False, max_age_s=3600, revalidate=False) == (
+        "private, max-age=3600"
+    )
+
+
+def test_a_private_versioned_response_varies_on_cookie() -> None:
+    response = set_versioned(
+        HttpResponse(), public=False, etag=weak_etag(1, "a", 2), updated=None
+    )
+    assert response["Cache-Control"] == "private, no-cache"
+    assert response["Vary"] == "Cookie"
+    assert response["ETag"].startswith('W/"')
+    assert "Last-Modified" not in response
+
+
+def test_if_none_match_lists_and_star_match() -> None:
+    tag = weak_etag("x")
+    rf = RequestFactory()
+    assert etag_matches(rf.get("/", HTTP_IF_NONE_MATCH=f'"a", {tag}'), tag)
+    assert etag_matches(rf.get("/", HTTP_IF_NONE_MATCH="*"), tag)
+    assert not etag_matches(rf.get("/"), tag)
+
+
+def test_json_error_names_fields_only_when_there_are_some() -> None:
+    assert json_error("No.").content == b'{"detail": "No."}'
+    body = json_error("Bad.", errors={"bbox": "Bad."})
+    assert body.status_code == 400
+    assert body.content == b'{"detail": "Bad.", "errors": {"bbox": "Bad."}}'
+
+
+@pytest.mark.django_db
+def test_public_reports_geojson_refuses_a_bad_bbox_with_the_api_error_body(
+    tangerang,
+) -> None:
+    response = Client().get(
+        f"/api/{tangerang.slug}/reports/public.geojson", {"bbox": "1,2,3"}
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert set(body) == {"detail", "errors"}
+    assert set(body["errors"]) == {"bbox"}
