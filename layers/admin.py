@@ -2,10 +2,11 @@ from django.contrib import admin
 from leaflet.admin import LeafletGeoAdmin
 
 from layers.models import Feature, Layer
+from tenancy.admin_scope import CityScoped
 
 
 @admin.register(Layer)
-class LayerAdmin(admin.ModelAdmin):
+class LayerAdmin(CityScoped, admin.ModelAdmin):
     list_display = (
         "title",
         "slug",
@@ -21,7 +22,7 @@ class LayerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Feature)
-class FeatureAdmin(LeafletGeoAdmin):
+class FeatureAdmin(CityScoped, LeafletGeoAdmin):
     list_display = ("id", "layer", "external_id", "updated_at", "version")
     list_filter = ("city", "layer")
     search_fields = ("external_id",)

@@ -10,16 +10,17 @@ from reports.models import (
     ReportEvent,
     RoutingRule,
 )
+from tenancy.admin_scope import CityScoped
 
 
-class RoutingRuleInline(admin.TabularInline):
+class RoutingRuleInline(CityScoped, admin.TabularInline):
     model = RoutingRule
     extra = 0
     raw_id_fields = ("area",)
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(CityScoped, admin.ModelAdmin):
     list_display = (
         "name",
         "code",
@@ -40,7 +41,7 @@ class CategoryAdmin(admin.ModelAdmin):
         super().save_formset(request, form, formset, change)
 
 
-class ReportEventInline(admin.TabularInline):
+class ReportEventInline(CityScoped, admin.TabularInline):
     model = ReportEvent
     extra = 0
     fields = (
@@ -58,7 +59,7 @@ class ReportEventInline(admin.TabularInline):
 
 
 @admin.register(Report)
-class ReportAdmin(LeafletGeoAdmin):
+class ReportAdmin(CityScoped, LeafletGeoAdmin):
     # Leaflet from local static files (GISModelAdmin loads OpenLayers from a CDN).
     list_display = ("ticket", "city", "category", "status", "agency", "due_at")
     list_filter = ("city", "status", "category")
@@ -76,7 +77,7 @@ class ReportAdmin(LeafletGeoAdmin):
 
 
 @admin.register(Open311Application)
-class Open311ApplicationAdmin(admin.ModelAdmin):
+class Open311ApplicationAdmin(CityScoped, admin.ModelAdmin):
     list_display = ("name", "city", "active", "created_at")
     list_filter = ("city", "active")
 

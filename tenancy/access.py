@@ -150,3 +150,18 @@ def may_manage_people(user: User, city: City) -> bool:
     return Membership.objects.filter(
         user=user, city=city, role=Role.CITY_ADMIN
     ).exists()
+
+
+def admin_cities(user: User) -> QuerySet[City] | None:
+    """The cities whose records `user` may see and edit in the Django admin: every
+    city for superusers (None), else the cities they administer (the admin's own
+    model permissions still decide which kinds of record)."""
+    if _is_superuser(user):
+        return None
+    if not user.is_authenticated:
+        return City.objects.none()
+    return City.objects.filter(
+        pk__in=Membership.objects.filter(user=user, role=Role.CITY_ADMIN).values(
+            "city_id"
+        )
+    )

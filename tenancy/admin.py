@@ -1,18 +1,20 @@
 from django.contrib import admin
 from leaflet.admin import LeafletGeoAdmin
 
+from tenancy.admin_scope import CityScoped
 from tenancy.models import AdminArea, Agency, City, Membership
 
 
 @admin.register(City)
-class CityAdmin(LeafletGeoAdmin):
+class CityAdmin(CityScoped, LeafletGeoAdmin):
+    city_field = ""
     list_display = ("name", "slug", "code", "time_zone", "language")
     search_fields = ("name", "slug", "code")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(AdminArea)
-class AdminAreaAdmin(LeafletGeoAdmin):
+class AdminAreaAdmin(CityScoped, LeafletGeoAdmin):
     list_display = ("name", "code", "level", "parent", "city", "area_km2")
     list_filter = ("city", "level")
     search_fields = ("name", "code")
@@ -21,14 +23,14 @@ class AdminAreaAdmin(LeafletGeoAdmin):
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(CityScoped, admin.ModelAdmin):
     list_display = ("name", "acronym", "city")
     list_filter = ("city",)
     search_fields = ("name", "acronym")
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(CityScoped, admin.ModelAdmin):
     list_display = ("user", "city", "agency", "role")
     list_filter = ("city", "role")
     raw_id_fields = ("user",)

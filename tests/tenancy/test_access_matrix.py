@@ -19,9 +19,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
+from django.contrib.auth.models import Permission
 from django.contrib.gis.geos import Point
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
@@ -51,6 +53,7 @@ PUBLIC, INTERNAL, A1_ONLY, A2_ONLY = (
 )
 PUB_TICKET, PRIV_TICKET = "PUBL-3333", "PRVT-2222"
 JOB_FILE = "matrix-job-a1.geojson"  # an import job of agency A1
+A1_MEMBER = "matrix-editor-a1"  # the user name of A1's agency editor
 
 # Who asks. Every role of city A (agency roles in agency A1), an agency editor of
 # agency A2 of the same city, a city administrator of city B, a superuser.
@@ -197,7 +200,27 @@ def _import_body(layer: str) -> Callable[[], dict]:
 TILE = "12/3413/2104"  # covers (120.05, -4.95)
 OGC_TILE = "12/2104/3413"
 REPORT_MARKERS = (PUB_TICKET, PRIV_TICKET)
-ADMIN_ONLY = {who: Cell(200 if who == SUPER else 302) for who in IDENTITIES}
+# The Django admin: the two city administrators (of A and of B) are also `is_staff`
+# with view/change permissions on cities, memberships, layers and reports, as a
+# deployment gives them (gis_platform.navigation.role_home sends them there); every
+# other role has no admin access (302 to the admin's sign-in).
+ADMIN_STAFF = (ADMIN, OTHER_CITY, SUPER)
+
+
+def _admin_page(*shows_for_city_a: str) -> dict[str, Cell]:
+    out = {who: Cell(302) for who in IDENTITIES}
+    out.update({who: cell(200, *shows_for_city_a) for who in (ADMIN, SUPER)})
+    out[OTHER_CITY] = cell(200)  # its own city's records only
+    return out
+
+
+def _admin_object() -> dict[str, Cell]:
+    # Another city's record does not exist for B's administrator: Django's admin
+    # answers a missing object with a redirect to the admin index.
+    out = {who: Cell(302) for who in IDENTITIES}
+    out.update({who: Cell(200) for who in (ADMIN, SUPER)})
+    return out
+
 
 ENDPOINTS: dict[str, Endpoint] = {
     # Pages
@@ -422,8 +445,39 @@ ENDPOINTS: dict[str, Endpoint] = {
         markers=REPORT_MARKERS,
     ),
     # Django admin: deployment staff only (no city role opens it)
-    "admin-index": Endpoint("admin", "GET", "/admin/", ADMIN_ONLY),
-    "admin-reports": Endpoint("admin", "GET", "/admin/reports/report/", ADMIN_ONLY),
+    "admin-index": Endpoint(
+        "admin",
+        "GET",
+        "/admin/",
+        {who: Cell(200 if who in ADMIN_STAFF else 302) for who in IDENTITIES},
+    ),
+    "admin-reports": Endpoint(
+        "admin",
+        "GET",
+        "/admin/reports/report/",
+        _admin_page(PUB_TICKET, PRIV_TICKET),
+        markers=REPORT_MARKERS,
+    ),
+    "admin-layers": Endpoint(
+        "admin",
+        "GET",
+        "/admin/layers/layer/",
+        _admin_page(*LAYER_MARKERS),
+        markers=LAYER_MARKERS,
+    ),
+    "admin-memberships": Endpoint(
+        "admin",
+        "GET",
+        "/admin/tenancy/membership/?agency__id__exact={a1}",
+        _admin_page(A1_MEMBER),
+        markers=(A1_MEMBER,),
+    ),
+    "admin-city-a": Endpoint(
+        "admin", "GET", "/admin/tenancy/city/{city}/change/", _admin_object()
+    ),
+    "admin-private-report": Endpoint(
+        "admin", "GET", "/admin/reports/report/{report}/change/", _admin_object()
+    ),
 }
 
 
@@ -485,17 +539,42 @@ def matrix(django_db_setup, django_db_blocker) -> Iterator[dict[str, dict]]:
                 due_at=due,
             )
 
-        def member(role: str, agency: object = None, where: object = city) -> object:
-            return MembershipFactory(city=where, role=role, agency=agency).user
+        def member(
+            role: str, agency: object = None, where: object = city, **user: str
+        ) -> object:
+            return MembershipFactory(
+                city=where,
+                role=role,
+                agency=agency,
+                **{f"user__{k}": v for k, v in user.items()},
+            ).user
+
+        def admin_staff(user: Any) -> Any:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+            user.user_permissions.set(
+                Permission.objects.filter(
+                    codename__in=[
+                        "view_city",
+                        "change_city",
+                        "view_membership",
+                        "change_membership",
+                        "add_membership",
+                        "view_layer",
+                        "view_report",
+                    ]
+                )
+            )
+            return user
 
         users: dict[str, object] = {
-            ADMIN: member(Role.CITY_ADMIN),
+            ADMIN: admin_staff(member(Role.CITY_ADMIN)),
             OPERATOR: member(Role.OPERATOR),
             PLANNER: member(Role.PLANNER),
-            EDITOR: member(Role.AGENCY_EDITOR, a1),
+            EDITOR: member(Role.AGENCY_EDITOR, a1, username=A1_MEMBER),
             FIELD: member(Role.FIELD_OFFICER, a1),
             OTHER_AGENCY: member(Role.AGENCY_EDITOR, a2),
-            OTHER_CITY: member(Role.CITY_ADMIN, where=other_city),
+            OTHER_CITY: admin_staff(member(Role.CITY_ADMIN, where=other_city)),
             SUPER: UserFactory(is_superuser=True, is_staff=True),
         }
         job = ImportJob.objects.create(
@@ -508,7 +587,12 @@ def matrix(django_db_setup, django_db_blocker) -> Iterator[dict[str, dict]]:
             mode=ImportJob.Mode.APPEND,
             status=ImportJob.Status.PREVIEW,
         )
-        ids = {"job": job.pk}
+        ids = {
+            "job": job.pk,
+            "a1": a1.pk,
+            "city": city.pk,
+            "report": Report.objects.get(ticket=PRIV_TICKET).pk,
+        }
         # One signed-in session per identity, reused by all its cells.
         sessions: dict[str, str] = {}
         for who, user in users.items():
