@@ -37,24 +37,25 @@ class BackupError(Exception):
     """A backup or restore that cannot go on; the message says why."""
 
 
+# What a backup counts, by app label and model name: the platform package names the
+# apps' models without importing them (it sits below every app).
+COUNTED = {
+    "cities": "tenancy.City",
+    "admin_areas": "tenancy.AdminArea",
+    "layers": "layers.Layer",
+    "features": "layers.Feature",
+    "reports": "reports.Report",
+    "photos": "reports.Photo",
+    "import_jobs": "importers.ImportJob",
+}
+
+
 def _counted_models() -> dict[str, type[Model]]:
+    from django.apps import apps
     from django.contrib.auth import get_user_model
 
-    from importers.models import ImportJob
-    from layers.models import Feature, Layer
-    from reports.models import Photo, Report
-    from tenancy.models import AdminArea, City
-
-    return {
-        "cities": City,
-        "admin_areas": AdminArea,
-        "layers": Layer,
-        "features": Feature,
-        "reports": Report,
-        "photos": Photo,
-        "import_jobs": ImportJob,
-        "users": get_user_model(),
-    }
+    models = {name: apps.get_model(label) for name, label in COUNTED.items()}
+    return {**models, "users": get_user_model()}
 
 
 def row_counts() -> dict[str, int]:
@@ -138,11 +139,14 @@ def backup_platform(
     archive: Path, *, progress: Callable[[str], None] = lambda _: None
 ) -> dict[str, Any]:
     """Write the database and the media files to `archive`; return the manifest."""
-    from layers.models import TileCache
+    from django.apps import apps
 
     target = _Target.default()
     media_root = Path(settings.MEDIA_ROOT)
-    skipped_data = [TileCache._meta.db_table, settings.CACHES["default"]["LOCATION"]]
+    skipped_data = [
+        apps.get_model("layers.TileCache")._meta.db_table,
+        settings.CACHES["default"]["LOCATION"],
+    ]
     archive = archive.resolve()
     partial = archive.with_name(archive.name + ".partial")
     pg_dump = _client("pg_dump")

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "layers",
     "importers",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [

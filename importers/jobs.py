@@ -44,8 +44,21 @@ WORKER_GONE = (
     "The worker handling this import stopped before it finished (it was killed or "
     "restarted); nothing was changed. Upload the file again to retry."
 )
-# The tasks that move an import job on; each takes the job's id as `job_id`.
-JOB_TASKS = ("importers.check_upload", "importers.run_import")
+# The tasks that move an import job on (importers/tasks.py); each takes the job's id
+# as `job_id`. Deferred by name, so this module does not import the tasks module
+# (which imports this one).
+QUEUE = "imports"
+CHECK_TASK = "importers.check_upload"
+RUN_TASK = "importers.run_import"
+JOB_TASKS = (CHECK_TASK, RUN_TASK)
+
+
+def _defer(task_name: str, job_id: int) -> None:
+    from procrastinate.contrib.django import app
+
+    app.configure_task(task_name, queue=QUEUE).defer(job_id=job_id)
+
+
 # The complete list of rejected rows, beside the upload (the report keeps the first).
 REJECTED_CSV = "rejected.csv"
 
@@ -206,12 +219,10 @@ def create_job(
         status=ImportJob.Status.CHECKING,
     )
     job.file.save(name, upload, save=False)
-    from importers.tasks import check_upload
-
     try:
         with transaction.atomic():
             job.save()
-            check_upload.defer(job_id=job.pk)
+            _defer(CHECK_TASK, job.pk)
     except BaseException:
         remove_upload(job)
         raise
@@ -254,8 +265,6 @@ def remove_upload(job: ImportJob) -> None:
 def confirm_job(job: ImportJob) -> ImportJob:
     """Queue the job for the worker (once); a job still being checked is queued as
     soon as its check succeeds."""
-    from importers.tasks import run_import
-
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.status == ImportJob.Status.CHECKING:
@@ -266,7 +275,7 @@ def confirm_job(job: ImportJob) -> ImportJob:
             return job
         job.status = ImportJob.Status.QUEUED
         job.save(update_fields=["status"])
-        run_import.defer(job_id=job.pk)
+        _defer(RUN_TASK, job.pk)
     return job
 
 
@@ -460,8 +469,6 @@ def recover_jobs(*, seconds_since_heartbeat: float) -> Recovered:
     from procrastinate.contrib.django.django_connector import DjangoConnector
     from procrastinate.contrib.django.models import ProcrastinateJob
     from procrastinate.manager import JobManager
-
-    from importers.tasks import QUEUE
 
     recovered = Recovered()
     manager = JobManager(DjangoConnector())

@@ -5,11 +5,10 @@ from __future__ import annotations
 from procrastinate.contrib.django import app
 
 from gis_platform.tasks import task_connections
+from importers.jobs import CHECK_TASK, QUEUE, RUN_TASK
 
-QUEUE = "imports"
 
-
-@app.task(name="importers.check_upload", queue=QUEUE)
+@app.task(name=CHECK_TASK, queue=QUEUE)
 def check_upload(job_id: int) -> None:
     """Unpack and preview an upload: never in a web request (a slow or huge archive
     would hold a web worker and its disk)."""
@@ -19,7 +18,7 @@ def check_upload(job_id: int) -> None:
         check_job(job_id)
 
 
-@app.task(name="importers.run_import", queue=QUEUE)
+@app.task(name=RUN_TASK, queue=QUEUE)
 def run_import(job_id: int) -> None:
     from importers.jobs import run_job
 

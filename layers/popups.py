@@ -4,15 +4,21 @@ labels for coded values, in the page's language."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.utils.translation import gettext as _
+
+# field -> a function giving {code: label} in the active language. Apps whose sources
+# carry coded values register them (reports: its statuses) from their AppConfig.ready,
+# so the layers app imports none of them.
+_CODED_VALUES: dict[str, Callable[[], dict[str, str]]] = {}
+
+
+def register_coded_values(field: str, labels: Callable[[], dict[str, str]]) -> None:
+    _CODED_VALUES[field] = labels
 
 
 def popup_text() -> dict[str, dict[str, object]]:
-    # The reports app registers its layer in the engine; its status codes are the
-    # one coded value shown in popups. Imported here, not at module level, so the
-    # layers app does not depend on reports to load.
-    from reports.models import Status
-
     return {
         "fields": {
             "ticket": _("Ticket"),
@@ -28,5 +34,5 @@ def popup_text() -> dict[str, dict[str, object]]:
             "due": _("Target date"),
             "overdue": _("overdue"),
         },
-        "values": {"status": {s.value: str(s.label) for s in Status}},
+        "values": {field: labels() for field, labels in _CODED_VALUES.items()},
     }

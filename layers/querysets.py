@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 
+from layers.choices import Visibility
 from tenancy.access import read_scope
 
 if TYPE_CHECKING:
@@ -22,8 +23,6 @@ class LayerQuerySet(models.QuerySet):
         self, user: AbstractBaseUser | AnonymousUser, city: City
     ) -> LayerQuerySet:
         """The city's layers `user` may see; tenancy.access.read_scope decides."""
-        from layers.models import Visibility
-
         scope = read_scope(user, city)
         qs = self.filter(city=city)
         if not scope.internal:

@@ -8,7 +8,12 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from layers.popups import register_coded_values
         from reports import kit_parts
+        from reports.models import Status
+
+        # The map's popups show a report's status in the page's language.
+        register_coded_values("status", lambda: {s.value: str(s.label) for s in Status})
 
         kit_parts.register()
         try:

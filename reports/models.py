@@ -13,7 +13,9 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from reports.choices import Publicity
 from reports.querysets import ReportQuerySet
+from reports.workflow import HIDDEN_STATUSES, OPEN_STATUSES, Status  # noqa: F401 (re-export)
 from tenancy.models import SRID, AdminArea, Agency, City
 from workflow.models import TimelineEvent
 
@@ -28,14 +30,6 @@ QUESTION_DATATYPES = (
 
 
 MIN_FUZZ_M = 100
-
-
-class Publicity(models.TextChoices):
-    """How much of a category's reports the public sees."""
-
-    PUBLIC = "public", _("Public (exact location)")
-    FUZZED = "fuzzed", _("Public, fuzzed location")
-    PRIVATE = "private", _("Private (staff only)")
 
 
 class Category(models.Model):
@@ -149,28 +143,6 @@ class RoutingRule(models.Model):
                 self.city_id
             ):
                 raise ValidationError({name: _("Belongs to another city.")})
-
-
-class Status(models.TextChoices):
-    SUBMITTED = "submitted", _("Submitted")
-    VERIFIED = "verified", _("Verified")
-    ASSIGNED = "assigned", _("Assigned")
-    IN_PROGRESS = "in_progress", _("In progress")
-    RESOLVED = "resolved", _("Resolved")
-    CLOSED = "closed", _("Closed")
-    REJECTED = "rejected", _("Rejected")
-    DUPLICATE = "duplicate", _("Duplicate")
-
-
-# Statuses in which the city still owes the reporter something (SLA clock runs).
-OPEN_STATUSES = (
-    Status.SUBMITTED,
-    Status.VERIFIED,
-    Status.ASSIGNED,
-    Status.IN_PROGRESS,
-)
-# Never listed publicly (spam, abuse); the ticket holder still sees the outcome.
-HIDDEN_STATUSES = (Status.REJECTED,)
 
 
 class Channel(models.TextChoices):

@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.utils import timezone
 
+from reports.choices import Publicity
+from reports.workflow import HIDDEN_STATUSES, OPEN_STATUSES
+
 if TYPE_CHECKING:
     from tenancy.access import Scope
     from tenancy.models import City
@@ -19,15 +22,11 @@ class ReportQuerySet(models.QuerySet):
     def public(self) -> ReportQuerySet:
         """Reports any public list may carry: not rejected, not of a private
         category."""
-        from reports.models import HIDDEN_STATUSES, Publicity
-
         return self.exclude(status__in=HIDDEN_STATUSES).exclude(
             category__publicity=Publicity.PRIVATE
         )
 
     def open(self) -> ReportQuerySet:
-        from reports.models import OPEN_STATUSES
-
         return self.filter(status__in=OPEN_STATUSES)
 
     def overdue(self) -> ReportQuerySet:

@@ -11,10 +11,38 @@ which is not offered: its support has moved to the report it joined. Moving to
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from reports.models import OPEN_STATUSES, Report, Status
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
 from tenancy.models import Role
 from workflow.definition import Transition, Workflow
+
+if TYPE_CHECKING:
+    from reports.models import Report
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    VERIFIED = "verified", _("Verified")
+    ASSIGNED = "assigned", _("Assigned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    REJECTED = "rejected", _("Rejected")
+    DUPLICATE = "duplicate", _("Duplicate")
+
+
+# Statuses in which the city still owes the reporter something (SLA clock runs).
+OPEN_STATUSES = (
+    Status.SUBMITTED,
+    Status.VERIFIED,
+    Status.ASSIGNED,
+    Status.IN_PROGRESS,
+)
+# Never listed publicly (spam, abuse); the ticket holder still sees the outcome.
+HIDDEN_STATUSES = (Status.REJECTED,)
 
 CONTROL_ROOM = frozenset({Role.OPERATOR.value, Role.CITY_ADMIN.value})
 AGENCY = frozenset({Role.AGENCY_EDITOR.value, Role.FIELD_OFFICER.value})

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from layers.choices import Visibility
 from layers.querysets import LayerQuerySet
 from layers.schema import clean_properties, validate_schema
 from tenancy.models import SRID, Agency, City
@@ -23,12 +24,6 @@ class Dimension(models.TextChoices):
     LIVING = "living", _("Smart living")
     SOCIETY = "society", _("Smart society")
     ENVIRONMENT = "environment", _("Smart environment")
-
-
-class Visibility(models.TextChoices):
-    PUBLIC = "public", _("Public")
-    INTERNAL = "internal", _("Internal (city staff)")
-    AGENCY = "agency", _("Agency only")
 
 
 class GeometryType(models.TextChoices):

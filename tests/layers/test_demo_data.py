@@ -10,7 +10,7 @@ from itertools import combinations
 import pytest
 from django.core.management import call_command
 
-from layers.demo_places import DUPLICATE_M, MARGIN_M, normalised_name, utm_srid
+from demo.places import DUPLICATE_M, MARGIN_M, normalised_name, utm_srid
 from layers.models import Feature, Layer
 
 pytestmark = pytest.mark.django_db

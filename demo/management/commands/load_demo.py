@@ -2,7 +2,7 @@
 
 Idempotent: a second run changes nothing. Uses the same onboarding and import services
 an operator would use for any other city. The places are cleaned first
-(layers/demo_places.py): only those inside the city or within 200 m of its boundary,
+(demo/places.py): only those inside the city or within 200 m of its boundary,
 without OSM's node-and-way duplicates of the same place.
 """
 
@@ -17,8 +17,8 @@ from django.db import transaction
 from django.utils.translation import gettext_noop
 from tqdm import tqdm
 
+from demo.places import MARGIN_M, clean_places
 from importers.services import NewLayer, ReadOptions, import_file
-from layers.demo_places import MARGIN_M, clean_places
 from layers.models import Dimension, Layer
 from layers.models.layer import GeometryType
 from tenancy.models import Agency, City
