@@ -6,7 +6,6 @@ tenancy.access.may_manage_people's answer (others get the explaining 403 page)."
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.views import PasswordResetConfirmView, redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -111,10 +110,3 @@ class SetPasswordView(PasswordResetConfirmView):
     template_name = "tenancy/set_password.html"
     success_url = reverse_lazy("accounts:login")
     title = gettext_lazy("Choose your password")
-
-    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
-        response = super().form_valid(form)
-        messages.success(
-            self.request, _("Your password is set. Sign in with your user name.")
-        )
-        return response
