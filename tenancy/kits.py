@@ -20,6 +20,7 @@ transaction. Nothing here imports layers, importers or reports.
 
 from __future__ import annotations
 
+import logging
 import textwrap
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -29,7 +30,10 @@ from typing import Any
 import yaml
 from django.db import transaction
 
+from gis_platform.log import log_event
 from tenancy.models import City
+
+logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 KIT_FILE = "kit.yaml"
@@ -184,6 +188,13 @@ def apply_kit(city: City, kit: Kit, only: Collection[str] | None = None) -> KitR
             if part.name in kit.parts and (only is None or part.name in only):
                 data = kit.parts[part.name]
                 report.outcomes[part.name] = part.apply(city, data, kit)
+    log_event(
+        logger,
+        "kit.applied",
+        city=city.slug,
+        parts=",".join(report.outcomes),
+        warnings=len(report.warnings),
+    )
     return report
 
 

@@ -5,6 +5,7 @@ A city is data, not code: any file GDAL reads works, and attribute names are opt
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from django.db import transaction
 from pyproj import Geod
 from shapely.validation import explain_validity
 
+from gis_platform.log import log_event
 from tenancy.models import SRID, AdminArea, City
 from tenancy.time_zones import time_zone_for_code
 
@@ -23,6 +25,7 @@ from tenancy.time_zones import time_zone_for_code
 # data has slivers and overlaps of a few per cent along shared edges.
 MIN_NESTING_SHARE = 0.90
 _GEOD = Geod(ellps="WGS84")
+logger = logging.getLogger(__name__)
 
 
 class OnboardingError(Exception):
@@ -319,6 +322,16 @@ def onboard_city(
         )
         if dry_run:
             transaction.set_rollback(True)
+    log_event(
+        logger,
+        "city.onboarded",
+        city=slug,
+        code=code,
+        kecamatan=report.kecamatan,
+        kelurahan=report.kelurahan,
+        time_zone=time_zone,
+        dry_run=dry_run,
+    )
     return report
 
 
