@@ -269,3 +269,13 @@ PETAKOTA_IMPORT_PREVIEW_HOURS = env_int("PETAKOTA_IMPORT_PREVIEW_HOURS", 24)
 # gone) is marked failed by the worker's recovery (every minute, and
 # `manage.py recover_imports`). Above procrastinate's 10 s heartbeat interval.
 PETAKOTA_IMPORT_STALLED_S = env_int("PETAKOTA_IMPORT_STALLED_S", 60)
+
+# --- E-mail ---------------------------------------------------------------------
+# Invitations (the people page's set-password links) are e-mailed when an SMTP server
+# is named here; unset, the page shows the one-time link to the city admin instead.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PetaKota <noreply@localhost>")
