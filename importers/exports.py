@@ -1,7 +1,10 @@
 """Export a layer, or a filtered query of it, as GeoJSON, CSV, GeoPackage, zipped
 Shapefile or KML.
 
-GeoJSON goes through the serving engine (built inside PostGIS, streamed). CSV is
+Every format selects the same rows with the same parameters as the layer's GeoJSON
+items: the query is parsed by the engine (`query_from_params`) and its WHERE clause
+is the engine's (`where_sql`). GeoJSON goes through the serving engine (built inside
+PostGIS, streamed). CSV is
 PostgreSQL's own COPY TO, streamed. The GDAL formats are written chunk by chunk into a
 temporary file (memory stays flat whatever the layer size) and then streamed.
 """
@@ -11,7 +14,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,9 +28,12 @@ from django.db import connection
 from psycopg import sql
 
 from importers.spreadsheet import neutralise_formula, safe_cell_sql
-from layers.engine.geojson import Query, stream_feature_collection
-from layers.engine.sources import feature_layer_source
+from layers.engine.geojson import stream_feature_collection
+from layers.engine.params import parse_int
+from layers.engine.requests import RESERVED, query_from_params
+from layers.engine.sql import Query, where_sql
 from layers.models import Feature, Layer
+from layers.sources import feature_layer_source
 from tenancy.models import SRID
 
 
@@ -56,49 +62,56 @@ class ExportError(ValueError):
     pass
 
 
-@dataclass
-class ExportQuery:
-    """A filtered query of a layer: bbox and equality on schema properties."""
+# Parameters of an export that are not part of the engine's query.
+EXPORT_ONLY = {"format", "coords", "limit", "f"}
+# Items parameters an export has no use for: it is always the whole result, in
+# CRS84 at full precision, with every property.
+NOT_FOR_EXPORTS = {"cursor", "crs", "precision", "properties"}
 
-    bbox: tuple[float, float, float, float] | None = None
-    equals: dict[str, str] | None = None
-    limit: int | None = None
 
-    def engine_query(self, layer: Layer) -> Query:
-        where, params = self.where_sql(layer)
-        return Query(bbox=self.bbox, limit=self.limit, where=where, params=params)
-
-    def where_sql(self, layer: Layer) -> tuple[tuple[str, ...], tuple[Any, ...]]:
-        names = {f["name"] for f in layer.schema}
-        clauses: list[str] = []
-        params: list[Any] = []
-        for name, value in (self.equals or {}).items():
-            if name not in names:
-                raise ExportError(f"{name!r} is not an attribute of this layer.")
-            clauses.append("t.properties->>%s = %s")
-            params.extend([name, value])
-        return tuple(clauses), tuple(params)
+def export_query(layer: Layer, params: Mapping[str, str]) -> Query:
+    """The engine Query of an export: the same parameters, parsed by the same code
+    (`query_from_params`), as the layer's items endpoint — bbox (+ bbox-crs),
+    datetime, CQL2 `filter`, `?name=value` on the layer's typed attributes — plus an
+    optional `limit` (none: every row). Unknown names are refused, not ignored."""
+    source = feature_layer_source(layer)
+    for name in params:
+        if name in NOT_FOR_EXPORTS:
+            raise ExportError(f"{name!r} does not apply to exports.")
+        if (
+            name not in EXPORT_ONLY
+            and name not in RESERVED
+            and name not in source.queryables
+        ):
+            raise ExportError(f"{name!r} is not an attribute of this layer.")
+    engine_params = {k: v for k, v in params.items() if k not in EXPORT_ONLY}
+    query = query_from_params(source, engine_params)
+    query.limit = parse_int(params.get("limit"), "limit", minimum=1)
+    return query
 
 
 def filename(layer: Layer, fmt: ExportFormat) -> str:
     return f"{layer.city.slug}-{layer.slug}-{date.today():%Y%m%d}{fmt.extension}"
 
 
-def geojson_chunks(layer: Layer, query: ExportQuery) -> Iterator[str]:
+def geojson_chunks(layer: Layer, query: Query) -> Iterator[str]:
     source = feature_layer_source(layer)
-    return stream_feature_collection(source, query.engine_query(layer))
+    return stream_feature_collection(source, query)
 
 
 def _select(
     layer: Layer,
-    query: ExportQuery,
+    query: Query,
     geometry: sql.Composable,
     *,
     csv_safe: bool = False,
 ) -> tuple[sql.Composed, list[Any]]:
-    """SELECT id, external_id, each schema property as text, then `geometry`. With
-    `csv_safe`, no text cell or column name can start a spreadsheet formula."""
-    where, params = query.where_sql(layer)
+    """SELECT id, external_id, each schema property as text, then `geometry`, of the
+    rows the GeoJSON endpoint returns for `query` (the engine's WHERE clause: tenant,
+    layer, not expired unless a datetime asks, ST_Intersects bbox, typed filters).
+    With `csv_safe`, no text cell or column name can start a spreadsheet formula."""
+    source = feature_layer_source(layer)
+    where, params = where_sql(source, query, paging=False)
     props = []
     for f in layer.schema:
         value: sql.Composable = sql.SQL("t.properties->>{}").format(
@@ -112,13 +125,7 @@ def _select(
     external_id: sql.Composable = sql.SQL("t.external_id")
     if csv_safe:
         external_id = safe_cell_sql(external_id, numeric=False)
-    clauses = [sql.SQL("t.city_id = %s AND t.layer_id = %s")]
-    all_params: list[Any] = [layer.city_id, layer.pk]
-    if query.bbox is not None:
-        clauses.append(sql.SQL("t.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"))
-        all_params.extend(query.bbox)
-    clauses.extend(sql.SQL(c) for c in where)
-    all_params.extend(params)
+    all_params: list[Any] = list(params)
     statement = sql.SQL(
         "SELECT t.id AS fid, {external_id} AS external_id, {props}{geometry} "
         "FROM {table} t WHERE {where} ORDER BY t.id"
@@ -127,7 +134,9 @@ def _select(
         props=sql.SQL("").join(p + sql.SQL(", ") for p in props),
         geometry=geometry,
         table=sql.Identifier(Feature._meta.db_table),
-        where=sql.SQL(" AND ").join(clauses),
+        # The engine's clause: names from _meta and the layer's schema, values are
+        # the parameters.
+        where=sql.SQL(where),
     )
     if query.limit is not None:
         statement += sql.SQL(" LIMIT %s")
@@ -135,9 +144,7 @@ def _select(
     return statement, all_params
 
 
-def csv_chunks(
-    layer: Layer, query: ExportQuery, *, coords: str = "wkt"
-) -> Iterator[bytes]:
+def csv_chunks(layer: Layer, query: Query, *, coords: str = "wkt") -> Iterator[bytes]:
     """CSV with a WKT column, or lat/lon columns (a point on each geometry)."""
     if coords == "latlon":
         geometry = sql.SQL(
@@ -176,9 +183,7 @@ def _convert(frame: pd.DataFrame, layer: Layer) -> pd.DataFrame:
     return frame
 
 
-def write_gdal(
-    layer: Layer, query: ExportQuery, fmt: ExportFormat, folder: Path
-) -> Path:
+def write_gdal(layer: Layer, query: Query, fmt: ExportFormat, folder: Path) -> Path:
     """Write the layer into `folder` with GDAL, CHUNK_ROWS features at a time."""
     target = folder / (
         f"{layer.slug}.shp" if fmt.key == "shp" else f"{layer.slug}{fmt.extension}"
@@ -238,7 +243,7 @@ def _promote(geometry: gpd.GeoSeries) -> gpd.GeoSeries:
 class TemporaryExport:
     """A file written into a private temporary folder, removed when closed."""
 
-    def __init__(self, layer: Layer, query: ExportQuery, fmt: ExportFormat) -> None:
+    def __init__(self, layer: Layer, query: Query, fmt: ExportFormat) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="petakota-export-"))
         try:
             self.path = write_gdal(layer, query, fmt, self.folder)

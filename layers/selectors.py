@@ -4,92 +4,52 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from layers.data_text import data_text
-from layers.models import Layer
+from layers.models import Dimension
 from tenancy.models import AdminArea, City
 
 # Above this many features the map draws a layer from vector tiles, not GeoJSON.
 VECTOR_TILES_ABOVE = 2000
 
 
-def layer_catalog(layers: QuerySet[Layer], city: City) -> list[dict[str, Any]]:
-    """Metadata, extent and feature count of each layer; counts and extents come from
-    a cache keyed by each layer's data version (one query when any is stale)."""
-    from layers.engine.sources import feature_layer_source
-    from layers.engine.stats import source_stats
-
-    rows = list(layers.select_related("agency").order_by("dimension", "title"))
-    sources = [feature_layer_source(layer) for layer in rows]
-    stats = source_stats(sources, city)
-    result = []
-    for layer in rows:
-        extent, feature_count = stats[layer.slug]
-        result.append(
-            {
-                "slug": layer.slug,
-                "title": layer.title,
-                "description": data_text(layer.description),
-                "agency": str(layer.agency) if layer.agency else None,
-                "dimension": layer.dimension,
-                "dimension_label": str(layer.get_dimension_display()),
-                "geometry_type": layer.geometry_type,
-                "visibility": layer.visibility,
-                "license": layer.license,
-                "attribution": layer.attribution,
-                "style": layer.style,
-                "schema": layer.schema,
-                "feature_count": feature_count or 0,
-                "extent": list(extent) if extent else None,
-                "updated": (layer.data_updated_at or layer.updated_at).isoformat(),
-                "data_version": layer.data_version,
-                "render": "vector-tiles"
-                if (feature_count or 0) > VECTOR_TILES_ABOVE
-                else "geojson",
-                "links": _links(city, layer.slug, layer.data_version),
-            }
-        )
-    return result
-
-
 def source_catalog(city: City, user: Any) -> list[dict[str, Any]]:
-    """The same entries as `layer_catalog` for the sources other apps register in the
-    engine (reports), which have no Layer row; only those `user` may see."""
-    from layers.engine.registry import BOUNDARY_PREFIX, sources_for
+    """Every source `user` may see in `city` (feature layers, reports, any source an
+    app registers), grouped by smart-city dimension, then by title. Extents and
+    counts come from a cache keyed by each source's data version (one query for all
+    stale feature layers); a source without a count gets one from the engine."""
+    from layers.engine.registry import sources_for
     from layers.engine.sql import Query, number_matched
     from layers.engine.stats import source_stats
 
-    sources = [
-        s
-        for s in sources_for(city, user)
-        if s.layer is None and not s.key.startswith(BOUNDARY_PREFIX)
-    ]
+    sources = [s for s in sources_for(city, user) if s.listed]
+    order = {value: i for i, value in enumerate(Dimension.values)}
+    labels = dict(Dimension.choices)
+    sources.sort(key=lambda s: (order.get(s.dimension, len(order)), s.title.casefold()))
     stats = source_stats(sources, city)
     result = []
     for source in sources:
-        count, _exact = number_matched(source, Query())
-        bbox, _count = stats[source.key]
+        bbox, count = stats[source.key]
+        if count is None:
+            count, _exact = number_matched(source, Query())
         result.append(
             {
                 "slug": source.key,
                 "title": source.title,
-                "description": source.description,
-                "agency": None,
-                "dimension": "reports",
-                # Sources registered by apps (today: reports), one group after layers.
-                "dimension_label": _("Reports"),
+                "description": data_text(source.description),
+                "agency": source.agency,
+                "dimension": source.dimension,
+                "dimension_label": str(labels.get(source.dimension, _("Other"))),
                 "geometry_type": source.geometry_type,
-                "visibility": "public" if source.public else "internal",
+                "visibility": source.visibility
+                or ("public" if source.public else "internal"),
                 "license": source.license,
                 "attribution": source.attribution,
                 "style": source.style,
-                "schema": [
-                    {"name": name, "type": q.type, "label": q.title or name}
-                    for name, q in source.queryables.items()
-                ],
+                "schema": source.field_list,
                 "feature_count": count,
                 "extent": list(bbox) if bbox else None,
                 "updated": source.updated.isoformat() if source.updated else None,

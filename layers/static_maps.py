@@ -24,9 +24,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from layers.engine.geojson import stream_feature_collection
-from layers.engine.sources import LayerSource, admin_area_source, feature_layer_source
+from layers.engine.sources import LayerSource
 from layers.engine.sql import Query
 from layers.models import Layer
+from layers.sources import admin_area_source, feature_layer_source
 from tenancy.models import AdminArea, City
 
 _PLACEHOLDER_JS = "petakota-inline-leaflet.js"

@@ -10,7 +10,7 @@ from gis_platform.edges import EdgeError, clean_text
 from layers.local_time import time_config
 from layers.models import Layer
 from layers.popups import popup_text
-from layers.selectors import area_counts, layer_catalog, source_catalog
+from layers.selectors import area_counts, source_catalog
 from layers.static_maps import cached_static_map_html, file_policy
 from tenancy.models import City
 from tenancy.resolve import city_or_404
@@ -50,8 +50,7 @@ def static_map(request: HttpRequest, city_slug: str) -> HttpResponse:
 
 def city_map(request: HttpRequest, city_slug: str) -> HttpResponse:
     city = city_or_404(city_slug)
-    layers = layer_catalog(Layer.objects.visible_to(request.user, city), city)
-    layers += source_catalog(city, request.user)
+    layers = source_catalog(city, request.user)
     extent = city.boundary.extent
     config = {
         "city": {

@@ -1,4 +1,4 @@
-"""Reports as a layer source of the serving engine (layers/engine/).
+"""Reports as a source of the serving engine (layers/engine/).
 
 Public columns only: no contact detail, no exact point of a fuzzed category (the
 geometry is `public_geom`, derived by the database), no description or area name of
@@ -75,7 +75,9 @@ def report_source(city_id: int) -> LayerSource:
     return LayerSource(
         key=KEY,
         title="Laporan warga",
-        table=Report._meta.db_table,
+        relation=Report._meta.db_table,
+        # Citizen reports are a public service: smart governance.
+        dimension="governance",
         city_id=city_id,
         geom_column=_col(Report, "public_geom"),
         properties_sql=properties,
@@ -92,6 +94,9 @@ def report_source(city_id: int) -> LayerSource:
         },
         datetime_sql="t.created_at",
         version=latest_ms * 1000 + stamp["rows"] % 1000,
+        # Any change moves the version, even from 0: extents and counts are cached
+        # per version.
+        versioned=True,
         geometry_type="Point",
         # Matches the report_public_geog_gist index expression.
         geog_sql=f"t.{_col(Report, 'public_geom')}::geography(Point,4326)",

@@ -19,14 +19,11 @@ from importers.errors import ImportFailed, LayerConflict
 from importers.models import ImportJob
 from importers.report import rejected_csv
 from importers.selectors import importable_layers, job_payload, jobs_for
-from layers.engine.params import BadParameter, parse_bbox, parse_int
+from layers.engine.params import BadParameter
 from layers.models import Layer
 from tenancy.access import import_agencies
 from tenancy.models import City
 from tenancy.resolve import city_or_404
-
-# Query parameters of an export that are not attribute filters.
-_EXPORT_PARAMS = {"format", "bbox", "limit", "coords", "f"}
 
 
 def _attachment(response: HttpResponse, name: str) -> HttpResponse:
@@ -45,7 +42,9 @@ class _IgnoreFormatParameter(DefaultContentNegotiation):
 
 class LayerExportApi(APIView):
     """GET /api/<city>/layers/<slug>/export?format=geojson|csv|gpkg|shp|kml
-    [&bbox=...][&limit=N][&coords=wkt|latlon][&<attribute>=<value>...]"""
+    [&bbox=...][&bbox-crs=...][&datetime=...][&filter=<CQL2>][&filter-lang=...]
+    [&limit=N][&coords=wkt|latlon][&<attribute>=<value>...]: the same query as the
+    layer's items."""
 
     content_negotiation_class = _IgnoreFormatParameter
 
@@ -66,18 +65,16 @@ class LayerExportApi(APIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         try:
-            query = exports.ExportQuery(
-                bbox=parse_bbox(request.query_params.get("bbox")),
-                limit=parse_int(request.query_params.get("limit"), "limit", minimum=1),
-                equals={
-                    clean_text(k, "filter", multiline=False): clean_text(
-                        v, k, multiline=False
-                    )
-                    for k, v in request.query_params.items()
-                    if k not in _EXPORT_PARAMS
-                },
-            )
-            query.where_sql(layer)
+            params = {
+                clean_text(k, "parameter", multiline=False): clean_text(
+                    v, k, multiline=k == "filter"
+                )
+                for k, v in request.query_params.items()
+            }
+            # The items endpoint's parameters, parsed by the same code: every format
+            # returns the rows GeoJSON does, and a bad value is refused before the
+            # first byte.
+            query = exports.export_query(layer, params)
         except (BadParameter, EdgeError, exports.ExportError) as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
         name = exports.filename(layer, fmt)

@@ -23,30 +23,40 @@ from django.utils.decorators import method_decorator
 from django.views import View
 
 from gis_platform.edges import EdgeError
-from gis_platform.http import etag_matches, set_cache, set_versioned, weak_etag
+from gis_platform.http import (
+    etag_matches,
+    json_error,
+    set_cache,
+    set_versioned,
+    weak_etag,
+)
 from layers.engine.geojson import Page, stream_feature_collection
 from layers.engine.params import BadParameter
 from layers.engine.registry import city_by_slug, resolve_source
 from layers.engine.requests import query_from_params
-from layers.engine.sources import LayerSource, admin_area_source
+from layers.engine.sources import LayerSource
 from layers.engine.sql import Query
-from layers.models import Layer
 from layers.ogc.responses import refused_value
-from layers.selectors import layer_catalog
+from layers.selectors import source_catalog
+from layers.sources import admin_area_source
 from tenancy.models import AdminArea
 
 GEOJSON = "application/geo+json"
 
 
 def bad_request(exc: ValueError) -> JsonResponse:
-    description = refused_value(exc) if isinstance(exc, DataError) else str(exc)
-    return JsonResponse(
-        {"code": "InvalidParameterValue", "description": description}, status=400
-    )
+    """The JSON API's error body (gis_platform/http.py), naming the parameter."""
+    if isinstance(exc, DataError):
+        return json_error(refused_value(exc))
+    if isinstance(exc, BadParameter):
+        return json_error(str(exc), errors={exc.name: exc.message})
+    if isinstance(exc, EdgeError):
+        return json_error(str(exc), errors={exc.field: exc.message})
+    return json_error(str(exc))
 
 
 def not_found(message: str) -> JsonResponse:
-    return JsonResponse({"code": "NotFound", "description": message}, status=404)
+    return json_error(message, status=404)
 
 
 # Refused request values: the engine's, the shared edge checks', and data
@@ -85,8 +95,9 @@ class LayerCatalogApi(View):
     @method_decorator(api_errors)
     def get(self, request: HttpRequest, city_slug: str) -> JsonResponse:
         city = city_by_slug(city_slug)
-        layers = Layer.objects.visible_to(request.user, city)
-        return JsonResponse({"city": city.slug, "layers": layer_catalog(layers, city)})
+        return JsonResponse(
+            {"city": city.slug, "layers": source_catalog(city, request.user)}
+        )
 
 
 class LayerFeaturesApi(View):

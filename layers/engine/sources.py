@@ -1,22 +1,26 @@
-"""Layer sources: what a collection serves and from which table.
+"""Sources: what a collection serves and from which relation.
 
-A source names a table, its geometry, id and tenant columns, the SQL expression that
-builds the public properties, and a base filter. Feature-backed layers, admin areas and
-domain apps (reports) all describe themselves this way; the SQL builder needs nothing
-else. Table and column names come from model `_meta`, never from a request. Columns a
-source does not name (a reporter's phone, say) cannot leave the platform through it.
+A source names a relation (a table, a view, or a parenthesised SQL text written in
+code), its geometry, id and tenant columns, the SQL expression that builds the public
+properties, a base filter, its smart-city dimension and how it is versioned for
+caches. The engine serves sources and knows nothing of the apps that describe them:
+each app registers a provider (see `registry`) that builds its sources from its own
+models. Relation, table and column names come from code (model `_meta`), never from
+a request. Columns a source does not name (a reporter's phone, say) cannot leave the
+platform through it.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import models
-
-from layers.models import Feature, Layer
-from tenancy.models import AdminArea
+# A quoted or plain (schema-qualified) table or view name.
+_NAME = r'(?:"[^"\x00]+"|[A-Za-z_][A-Za-z0-9_]*)'
+_TABLE_NAME = re.compile(rf"{_NAME}(?:\.{_NAME})?")
 
 
 @dataclass(frozen=True)
@@ -30,12 +34,29 @@ class Queryable:
 
 
 @dataclass(frozen=True)
+class Download:
+    """A file of the whole source in one format (an OGC `enclosure` link)."""
+
+    href: str
+    media_type: str
+    title: str
+    format: str = ""
+
+
+@dataclass(frozen=True)
 class LayerSource:
     key: str
     title: str
-    table: str
+    # FROM target, aliased `t` by the engine: a table or view name (quoted when
+    # needed) or a parenthesised SELECT written in code over joined tables; its
+    # columns are the only ones properties, filters and tiles can reach.
+    relation: str
     city_id: int
     description: str = ""
+    # Smart-city dimension (governance, living, environment, ...) the catalogue
+    # groups the source under.
+    dimension: str = ""
+    agency: str | None = None
     geom_column: str = "geom"
     id_column: str = "id"
     tenant_column: str = "city_id"
@@ -55,15 +76,47 @@ class LayerSource:
     datetime_end_sql: str | None = None
     # Geography expression for metre distances (rows are found via the geometry index).
     geog_sql: str | None = None
-    # Bumped whenever the data changes: keys tile caches and ETags.
+    # Versioning for caches (tiles, ETags, counts). `cache_scope` is an id that never
+    # repeats (a Layer's `layer-<pk>`, not its slug: a source re-created under a
+    # deleted one's key starts over); `version` never goes back within a scope.
+    # A source is cached only when it is `versioned` or its version is above 0.
     version: int = 0
+    versioned: bool = False
+    cache_scope: str = ""
     updated: datetime | None = None
     license: str = ""
     attribution: str = ""
     style: dict[str, Any] = field(default_factory=dict)
-    # Whether the public may see it (drives Cache-Control: public vs private).
+    # Whether the public may see it (drives Cache-Control: public vs private), and
+    # who may (public, internal, agency) as the catalogue shows it.
     public: bool = True
-    layer: Layer | None = None
+    visibility: str = ""
+    # Whether the map's catalogue lists it (boundaries are the basemap, not a layer).
+    listed: bool = True
+    # Descriptions of the properties for clients ({"name", "type", "label",
+    # "labels", "hidden"}); empty: derived from the queryables.
+    fields: tuple[dict[str, Any], ...] = ()
+    # Files of the whole source (built on demand: most requests never ask).
+    downloads: Callable[[LayerSource], list[Download]] | None = None
+    # The provider's own object behind the source (e.g. a layers.Layer row). The
+    # engine never reads it; the provider's tile store and statistics may.
+    origin: Any = None
+
+    def __post_init__(self) -> None:
+        relation = self.relation.strip()
+        if not (
+            _TABLE_NAME.fullmatch(relation)
+            or (relation.startswith("(") and relation.endswith(")"))
+        ):
+            raise ValueError(
+                f"source {self.key!r}: relation must be a table name or a "
+                "parenthesised SELECT."
+            )
+
+    @property
+    def table(self) -> str:
+        """The FROM target (kept for callers written before `relation`)."""
+        return self.relation
 
     @property
     def geog(self) -> str:
@@ -74,94 +127,30 @@ class LayerSource:
         return self.geometry_type in ("Point", "MultiPoint")
 
     @property
+    def field_list(self) -> list[dict[str, Any]]:
+        if self.fields:
+            return list(self.fields)
+        return [
+            {"name": name, "type": q.type, "label": q.title or name}
+            for name, q in self.queryables.items()
+        ]
+
+    @property
     def cache_id(self) -> str:
-        """What caches and ETags key on (with `version`): a layer's id, which never
-        repeats (a layer re-created under a deleted one's slug gets a new id and
-        restarts at version 0), never its slug."""
-        return f"layer-{self.layer.pk}" if self.layer is not None else self.key
+        """What caches and ETags key on (with `version`)."""
+        return self.cache_scope or self.key
+
+    @property
+    def cacheable(self) -> bool:
+        """Only sources with a data version can be invalidated, so only they are
+        cached."""
+        return self.versioned or self.version > 0
 
 
-def _col(model: type[models.Model], name: str) -> str:
-    return model._meta.get_field(name).column
-
-
-def _json_key(name: str) -> str:
-    # Property names come from a layer's validated schema; quote them as SQL literals.
+def json_key(name: str) -> str:
+    """A property name as an SQL string literal (names come from validated schemas
+    or code, never from a request)."""
     return "'" + name.replace("'", "''") + "'"
 
 
-_JSON_CASTS = {
-    "integer": "numeric",
-    "number": "numeric",
-    "boolean": "boolean",
-    "date": "timestamptz",
-    "text": "text",
-}
-
-
-def feature_layer_source(layer: Layer) -> LayerSource:
-    """The source of a Feature-backed layer: its rows of layers_feature that have not
-    expired (valid_to in the past); a datetime filter selects other times."""
-    queryables = {}
-    for spec in layer.schema:
-        cast = _JSON_CASTS.get(spec["type"], "text")
-        expr = f"(t.properties->>{_json_key(spec['name'])})"
-        queryables[spec["name"]] = Queryable(
-            expr if cast == "text" else f"({expr}::{cast})",
-            spec["type"],
-            spec.get("label") or spec["name"],
-        )
-    wanted = layer.style.get("tile_properties") if layer.style else None
-    tile_properties = tuple(
-        name for name in (wanted or queryables) if name in queryables
-    )
-    return LayerSource(
-        key=layer.slug,
-        title=layer.title,
-        description=layer.description,
-        table=Feature._meta.db_table,
-        city_id=layer.city_id,
-        geometry_type=layer.geometry_type,
-        where=(f"t.{_col(Feature, 'layer')} = %s",),
-        params=(layer.pk,),
-        queryables=queryables,
-        tile_properties=tile_properties,
-        datetime_sql="t.valid_from",
-        datetime_end_sql="t.valid_to",
-        geog_sql="t.geom::geography(Geometry,4326)",
-        version=layer.data_version,
-        updated=layer.data_updated_at or layer.updated_at,
-        license=layer.license,
-        attribution=layer.attribution,
-        style=layer.style or {},
-        public=layer.visibility == "public",
-        layer=layer,
-    )
-
-
-def admin_area_source(city_id: int, level: str) -> LayerSource:
-    """Kecamatan or kelurahan boundaries of a city (the offline basemap)."""
-    parent = _col(AdminArea, "parent")
-    table = AdminArea._meta.db_table
-    # Names from _meta, not from a request.
-    parent_name = f"(SELECT p.name FROM {table} p WHERE p.id = t.{parent})"  # noqa: S608
-    return LayerSource(
-        key=f"boundaries-{level}",
-        title=f"Batas {level}",
-        description=f"Administrative boundaries ({level}) of the city.",
-        table=table,
-        city_id=city_id,
-        geometry_type="MultiPolygon",
-        properties_sql=(
-            "jsonb_build_object('code', t.code, 'name', t.name, 'level', t.level, "
-            f"'kind', t.kind, 'area_km2', t.area_km2, 'parent', {parent_name})"
-        ),
-        where=("t.level = %s",),
-        params=(level,),
-        queryables={
-            "code": Queryable("t.code", "text", "Kemendagri code"),
-            "name": Queryable("t.name", "text", "Name"),
-            "area_km2": Queryable("t.area_km2", "number", "Area (km²)"),
-        },
-        tile_properties=("code", "name"),
-    )
+_json_key = json_key

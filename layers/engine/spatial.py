@@ -148,7 +148,7 @@ def _distance_sql(
         reach = (
             "WITH reach AS MATERIALIZED (SELECT "  # noqa: S608
             f"coalesce(max(ST_Distance({geog}, {POINT})), 0) * 1.000001 + 0.01 AS r "
-            f"FROM (SELECT {geom} FROM {source.table} t WHERE {where} "
+            f"FROM (SELECT {geom} FROM {source.relation} t WHERE {where} "
             f"ORDER BY {geom} <-> {PLANAR_POINT} LIMIT %s) t) "
         )
         radius_sql, radius_params = "(SELECT r FROM reach)", []
@@ -166,7 +166,7 @@ def _distance_sql(
         "round(d::numeric, 1)))::text AS f FROM ("
         f"SELECT t.{source.id_column} AS id, ST_Distance({geog}, {POINT}) AS d, "
         f"ST_AsGeoJSON({geom}, {DECIMALS}, 0) AS g, "
-        f"{source.properties_sql} AS p FROM {source.table} t "
+        f"{source.properties_sql} AS p FROM {source.relation} t "
         f"WHERE {where} AND {geom} && {box} "
         f"AND ST_DWithin({geog}, {POINT}, {radius_sql}) "
         f"ORDER BY d, id LIMIT %s) k) r"
@@ -201,7 +201,7 @@ def counts_sql(
     inner = (
         f"SELECT a.id, a.code, a.name, a.geom, {area_km2} AS area_km2, "  # noqa: S608 - names from _meta, values are params
         f"count(t.{source.id_column}) AS n FROM {table} a "
-        f"LEFT JOIN {source.table} t ON {where} "
+        f"LEFT JOIN {source.relation} t ON {where} "
         f"AND ST_Intersects(t.{source.geom_column}, a.geom) "
         "WHERE a.city_id = %s AND a.level = %s GROUP BY a.id"
     )

@@ -133,7 +133,7 @@ def feature_rows_sql(
     order = "DESC" if backwards else "ASC"
     sql = (
         f"SELECT t.{source.id_column} AS id, {feature_json_sql(source, query.crs)} "  # noqa: S608 - names from the source (_meta), values are params
-        f"AS feature FROM {source.table} t WHERE {where} "
+        f"AS feature FROM {source.relation} t WHERE {where} "
         f"ORDER BY t.{source.id_column} {order}"
     )
     params = [query.decimals, *params]
@@ -150,7 +150,7 @@ def single_feature_sql(
 ) -> tuple[str, list[Any]]:
     where, params = where_sql(source, Query(), paging=False)
     sql = (
-        f"SELECT {feature_json_sql(source, crs)} FROM {source.table} t "  # noqa: S608 - names from the source (_meta), values are params
+        f"SELECT {feature_json_sql(source, crs)} FROM {source.relation} t "  # noqa: S608 - names from the source (_meta), values are params
         f"WHERE {where} AND t.{source.id_column} = %s"
     )
     return sql, [decimals, *params, feature_id]
@@ -165,7 +165,7 @@ def number_matched(source: LayerSource, query: Query) -> tuple[int, bool]:
     the filter, so paging through a collection counts once, not on every page."""
     where, params = where_sql(source, query, paging=False)
     key = None
-    if source.layer is not None or source.version > 0:
+    if source.cacheable:
         key = (source.city_id, source.key, source.version, where, repr(params))
         with _matched_lock:
             hit = _matched.get(key)
@@ -184,7 +184,7 @@ def number_matched(source: LayerSource, query: Query) -> tuple[int, bool]:
 def _count_matched(
     source: LayerSource, query: Query, where: str, params: list[Any]
 ) -> tuple[int, bool]:
-    inner = f"SELECT 1 FROM {source.table} t WHERE {where}"  # noqa: S608 - names from the source (_meta), values are params
+    inner = f"SELECT 1 FROM {source.relation} t WHERE {where}"  # noqa: S608 - names from the source (_meta), values are params
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT count(*) FROM ({inner} LIMIT %s) c",  # noqa: S608 - wraps the query above
@@ -214,7 +214,7 @@ def extent(source: LayerSource) -> tuple[float, float, float, float] | None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM ("  # noqa: S608 - names from the source (_meta), values are params
-            f"SELECT ST_Extent(t.{source.geom_column}) AS e FROM {source.table} t "
+            f"SELECT ST_Extent(t.{source.geom_column}) AS e FROM {source.relation} t "
             f"WHERE {where}) x",
             params,
         )

@@ -1,62 +1,81 @@
-"""Extents of sources, cached per data version so catalogs never scan big layers."""
+"""Extents and counts of sources, cached per data version so catalogs never scan big
+sources.
+
+An app may register a *stats provider* `(sources, city) -> {key: (extent, count)}`
+answering for the sources it knows in one query (layers: every stale feature layer
+at once); any source left over gets its extent from the engine, cached when the
+source is versioned.
+"""
 
 from __future__ import annotations
 
-from django.contrib.gis.db.models import Extent
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from django.core.cache import cache
-from django.db.models import Count
 
 from layers.engine.sources import LayerSource
 from layers.engine.sql import STORAGE_SRID, Query, extent
-from layers.models import Feature
-from tenancy.models import City
+
+if TYPE_CHECKING:
+    from tenancy.models import City
 
 TIMEOUT_S = 3600
 Bbox = tuple[float, float, float, float]
+Stats = tuple[Bbox | None, int | None]
+StatsProvider = Callable[[list[LayerSource], "City"], dict[str, Stats]]
+
+_providers: list[StatsProvider] = []
+
+
+def register_stats_provider(provider: StatsProvider) -> StatsProvider:
+    if provider not in _providers:
+        _providers.append(provider)
+    return provider
 
 
 def _key(source: LayerSource) -> str:
-    layer_id = source.layer.pk if source.layer is not None else 0
-    return f"petakota:extent:{source.city_id}:{source.key}:{layer_id}:{source.version}"
+    return (
+        f"petakota:extent:{source.city_id}:{source.key}:{source.cache_id}:"
+        f"{source.version}"
+    )
 
 
-def source_stats(
-    sources: list[LayerSource], city: City
-) -> dict[str, tuple[Bbox | None, int | None]]:
-    """key -> (extent in CRS84, feature count or None), one query for all the
-    feature layers whose versions are not cached yet."""
+def source_stats(sources: list[LayerSource], city: City) -> dict[str, Stats]:
+    """key -> (extent in CRS84, feature count or None). Cached per version for
+    versioned sources; stale ones go to the stats providers first (one query
+    each), then to the engine's own extent query."""
     keys = {s.key: _key(s) for s in sources}
     cached = cache.get_many(list(keys.values()))
-    result: dict[str, tuple[Bbox | None, int | None]] = {}
-    missing_layers = {}
+    result: dict[str, Stats] = {}
+    missing = []
     for source in sources:
         hit = cached.get(keys[source.key])
         if hit is not None:
             result[source.key] = hit
-        elif source.layer is not None:
-            missing_layers[source.layer.pk] = source
-        elif source.key.startswith("boundaries-"):
-            result[source.key] = (city.boundary.extent, None)
         else:
-            result[source.key] = (extent(source), None)
-    if missing_layers:
-        rows = (
-            Feature.objects.filter(layer_id__in=list(missing_layers))
-            .values("layer_id")
-            .annotate(n=Count("id"), e=Extent("geom"))
-            .order_by()
-        )
-        found = {row["layer_id"]: (row["e"], row["n"]) for row in rows}
-        for layer_id, source in missing_layers.items():
-            value = found.get(layer_id, (None, 0))
-            result[source.key] = value
+            missing.append(source)
+    for provider in _providers:
+        if not missing:
+            break
+        found = provider(missing, city)
+        for source in missing:
+            if source.key in found:
+                result[source.key] = found[source.key]
+                if source.cacheable:
+                    cache.set(keys[source.key], found[source.key], TIMEOUT_S)
+        missing = [s for s in missing if s.key not in found]
+    for source in missing:
+        value: Stats = (extent(source), None)
+        result[source.key] = value
+        if source.cacheable:
             cache.set(keys[source.key], value, TIMEOUT_S)
     return result
 
 
 def bbox_share_estimate(source: LayerSource, query: Query) -> int | None:
-    """numberMatched of a bbox-only query on a feature layer without counting: the
-    layer's feature count times the share of its extent the bbox covers (features
+    """numberMatched of a bbox-only query on a versioned source without counting:
+    its feature count times the share of its extent the bbox covers (features
     spread evenly over the extent). Uses only the cached per-version statistics the
     catalog computes, so it never costs a scan; None when it does not apply.
 
@@ -67,7 +86,7 @@ def bbox_share_estimate(source: LayerSource, query: Query) -> int | None:
     share undercounts them (-3 to -5 % on the bench's polygons; the planner's
     histogram knows their sizes and was within 3 %)."""
     if (
-        source.layer is None
+        not source.cacheable
         or not source.is_point
         or query.filters
         or query.where

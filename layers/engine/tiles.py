@@ -3,15 +3,15 @@
 Only the source's tile properties go into a tile. Point sources switch to a grid
 aggregate (one point per 64-pixel cell with `point_count`) when a tile would hold more
 than CLUSTER_ABOVE points, so no tile grows without bound at low zoom. Rendered tiles
-are kept in `layers_tilecache` keyed by the source's `cache_id` (a layer's id, never
-its slug) and data version: a feature edit bumps the version (DB trigger), so the next
-request renders afresh; deleting a layer deletes its cached tiles.
+are kept in the registered TileStore (layers: `layers_tilecache`) keyed by the
+source's `cache_id` (an id that never repeats, never a slug) and data version: a
+feature edit bumps the version (DB trigger), so the next request renders afresh.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 from django.db import connection
@@ -19,9 +19,8 @@ from django.db import connection
 from gis_platform import edges
 from gis_platform.http import cache_control
 from layers.engine.params import BadParameter
-from layers.engine.sources import LayerSource, _json_key
+from layers.engine.sources import LayerSource, json_key
 from layers.engine.sql import Query, where_sql
-from layers.models import Layer, TileCache
 
 EXTENT = 4096
 BUFFER = 64
@@ -56,7 +55,7 @@ def parse_tile(z: str | int, x: str | int, y: str | int) -> TileId:
 def tile_props_sql(source: LayerSource) -> str:
     pairs = []
     for name in source.tile_properties:
-        pairs.append(f"{_json_key(name)}, {source.queryables[name].sql}")
+        pairs.append(f"{json_key(name)}, {source.queryables[name].sql}")
     return f"jsonb_build_object({', '.join(pairs)})" if pairs else "'{}'::jsonb"
 
 
@@ -71,7 +70,7 @@ def tile_sql(source: LayerSource, tile: TileId) -> tuple[str, list[Any]]:
     select_pts = (
         f"SELECT t.{source.id_column} AS id, "  # noqa: S608 - names from the source (_meta), values are params
         f"ST_AsMVTGeom(ST_Transform({geom}, 3857), {env}, {EXTENT}, {BUFFER}, true) "
-        f"AS g FROM {source.table} t WHERE {where} AND {geom} && "
+        f"AS g FROM {source.relation} t WHERE {where} AND {geom} && "
         f"ST_Transform(ST_TileEnvelope(%s, %s, %s, margin => {margin}), 4326)"
     )
     pts_params = [*env_params, *params, *env_params]
@@ -79,7 +78,7 @@ def tile_sql(source: LayerSource, tile: TileId) -> tuple[str, list[Any]]:
     detail = (
         f"SELECT ST_AsMVT(f, %s, {EXTENT}, 'geom', 'id') FROM ("  # noqa: S608 - names from the source (_meta), values are params
         f"SELECT pts.id, pts.g AS geom, {props} AS props FROM pts "
-        f"JOIN {source.table} t ON t.{source.id_column} = pts.id "
+        f"JOIN {source.relation} t ON t.{source.id_column} = pts.id "
         "WHERE pts.g IS NOT NULL) f"
     )
     if not source.is_point:
@@ -100,7 +99,7 @@ def tile_sql(source: LayerSource, tile: TileId) -> tuple[str, list[Any]]:
     return sql, [*pts_params, CLUSTER_ABOVE, source.key, source.key]
 
 
-def _bytea_cursor() -> psycopg.Cursor:
+def bytea_cursor() -> psycopg.Cursor:
     """A cursor on Django's connection (same transaction) that binds parameters on the
     server and moves bytea in binary. Django's client-side binding writes a tile into
     the SQL as hex text and reads it back as hex: for a 1.7 MB tile that cost 30 ms
@@ -111,50 +110,45 @@ def _bytea_cursor() -> psycopg.Cursor:
 
 def render_tile(source: LayerSource, tile: TileId) -> bytes:
     sql, params = tile_sql(source, tile)
-    with _bytea_cursor() as cursor:
+    with bytea_cursor() as cursor:
         cursor.execute(sql, params, binary=True)
         row = cursor.fetchone()
     return bytes(row[0]) if row and row[0] is not None else b""
 
 
+class TileStore(Protocol):
+    """Where rendered tiles are kept, keyed by (city, source.cache_id, z, x, y) and
+    stamped with the source's version; an app provides it (layers: its TileCache
+    table) through `register_tile_store`."""
+
+    def get(self, source: LayerSource, tile: TileId) -> bytes | None: ...
+
+    def put(self, source: LayerSource, tile: TileId, data: bytes) -> None: ...
+
+
+_store: list[TileStore] = []
+
+
+def register_tile_store(store: TileStore) -> None:
+    """Use `store` for every cacheable source (the last one registered wins)."""
+    _store[:] = [store]
+
+
 def cacheable(source: LayerSource) -> bool:
     """Only sources with a data version can be invalidated, so only they are cached."""
-    return source.layer is not None or source.version > 0
+    return source.cacheable
 
 
 def vector_tile(source: LayerSource, tile: TileId) -> tuple[bytes, bool]:
     """(tile bytes, served from cache)."""
-    if not cacheable(source):
+    if not cacheable(source) or not _store:
         return render_tile(source, tile), False
-    table = TileCache._meta.db_table
-    layer_table = Layer._meta.db_table
-    key = [source.city_id, source.cache_id, tile.z, tile.x, tile.y]
-    layer_id = source.layer.pk if source.layer is not None else None
-    with _bytea_cursor() as cursor:
-        cursor.execute(
-            f"SELECT data FROM {table} WHERE city_id = %s AND source_key = %s "  # noqa: S608 - table name from _meta, values are params
-            "AND z = %s AND x = %s AND y = %s AND version = %s",
-            [*key, source.version],
-            binary=True,
-        )
-        row = cursor.fetchone()
-    if row is not None:
-        return bytes(row[0]), True
+    store = _store[0]
+    cached = store.get(source, tile)
+    if cached is not None:
+        return cached, True
     data = render_tile(source, tile)
-    with _bytea_cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (city_id, source_key, z, x, y, version, data, "  # noqa: S608 - table name from _meta, values are params
-            "layer_id, created_at) "
-            "SELECT %s, %s, %s, %s, %s, %s, %s, %s::bigint, now() "
-            # A layer deleted meanwhile (its rows cascade away) gets no new row.
-            f"WHERE %s::bigint IS NULL OR EXISTS (SELECT 1 FROM {layer_table} "
-            "WHERE id = %s) "
-            "ON CONFLICT (city_id, source_key, z, x, y) DO UPDATE SET "
-            "version = EXCLUDED.version, data = EXCLUDED.data, "
-            "created_at = EXCLUDED.created_at WHERE "
-            f"{table}.version <= EXCLUDED.version",
-            [*key, source.version, data, layer_id, layer_id, layer_id],
-        )
+    store.put(source, tile, data)
     return data, False
 
 

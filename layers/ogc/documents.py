@@ -145,33 +145,23 @@ def collection(
     return doc
 
 
-# The whole layer in each format the platform exports (importers/exports.py).
-DOWNLOADS = (
-    ("geojson", "GeoJSON", "application/geo+json"),
-    ("csv", "CSV", "text/csv"),
-    ("gpkg", "GeoPackage", "application/geopackage+sqlite3"),
-    ("shp", "Shapefile (ZIP)", "application/zip"),
-    ("kml", "KML", "application/vnd.google-earth.kml+xml"),
-)
-
-
 def download_links(
     request: HttpRequest, city: City, source: LayerSource, items_url: str
 ) -> list[dict]:
-    """`enclosure` links: the whole collection as files. A feature layer has every
-    export format; other sources (boundaries, reports) their GeoJSON."""
-    if source.layer is None:
+    """`enclosure` links: the whole collection as files, in the formats its
+    provider offers (a feature layer: every export format), else as GeoJSON."""
+    if source.downloads is None:
         whole = f"{items_url}?f=json&limit={settings.PETAKOTA_MAX_PAGE_SIZE}"
         return [link(whole, "enclosure", "application/geo+json", "GeoJSON")]
-    export = request.build_absolute_uri(
-        reverse(
-            "importers-api:export",
-            kwargs={"city_slug": city.slug, "layer_slug": source.key},
-        )
-    )
     return [
-        link(f"{export}?format={key}", "enclosure", media, title, format=key)
-        for key, title, media in DOWNLOADS
+        link(
+            request.build_absolute_uri(d.href),
+            "enclosure",
+            d.media_type,
+            d.title,
+            format=d.format,
+        )
+        for d in source.downloads(source)
     ]
 
 

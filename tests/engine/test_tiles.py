@@ -205,7 +205,7 @@ def test_sources_without_a_layer_are_cached_under_their_key(tangerang):
     """Domain sources (citizen reports) have no layer id: their key is the cache key."""
     import dataclasses
 
-    from layers.engine.sources import admin_area_source
+    from layers.sources import admin_area_source
 
     source = dataclasses.replace(
         admin_area_source(tangerang.pk, "kecamatan"), version=7

@@ -38,7 +38,7 @@ class Command(BaseCommand):
             raise CommandError(f"No layer {opts['layer']!r} in city {opts['city']!r}.")
         fmt = exports.FORMATS[opts["format"]]
         target = Path(opts["output"] or exports.filename(layer, fmt))
-        query = exports.ExportQuery()
+        query = exports.export_query(layer, {})
         if fmt.key == "geojson":
             with target.open("w", encoding="utf-8") as out:
                 for chunk in exports.geojson_chunks(layer, query):
