@@ -59,7 +59,10 @@ def _counted_models() -> dict[str, type[Model]]:
 
 
 def row_counts() -> dict[str, int]:
-    return {name: model.objects.count() for name, model in _counted_models().items()}
+    return {
+        name: model._default_manager.count()
+        for name, model in _counted_models().items()
+    }
 
 
 @dataclass(frozen=True)

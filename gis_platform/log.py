@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 _PLAIN = frozenset(
@@ -36,7 +37,7 @@ class KeyValueFormatter(logging.Formatter):
     """`ts=… level=… logger=… event=… key=value …`; a record not written with
     log_event carries its message as `msg=`, and an exception as `exc=`."""
 
-    converter = time.gmtime
+    converter: Callable[[float | None], time.struct_time] = time.gmtime
 
     def format(self, record: logging.LogRecord) -> str:
         parts = {

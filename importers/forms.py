@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from gis_platform.edges import EdgeError, clean_text
@@ -45,15 +46,24 @@ class UploadForm(forms.Form):
     layer_name = forms.CharField(label=_("Layer inside the file"), required=False)
     dry_run = forms.BooleanField(label=_("Dry run (report only)"), required=False)
 
-    def __init__(self, *args: Any, layers: Any, agencies: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        layers: QuerySet[Layer],
+        agencies: QuerySet[Agency],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["layer"].queryset = layers
-        self.fields["agency"].queryset = agencies
+        # The fields declared above: self.fields maps names to plain Field.
+        cast(forms.ModelChoiceField, self.fields["layer"]).queryset = layers
+        cast(forms.ModelChoiceField, self.fields["agency"]).queryset = agencies
         if agencies.count() == 1:
             self.fields["agency"].initial = agencies.first()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        # Form.clean returns self.cleaned_data; django-stubs type it Optional.
+        data = self.cleaned_data
         # No control characters or line breaks: these end up in layer titles, feeds
         # and pages.
         for name in ("title", "key", "layer_name"):

@@ -188,7 +188,8 @@ def _known_valid(column: pa.Array | pa.ChunkedArray) -> pa.Array:
         on_invalid="ignore",
     )
     valid = shapely.is_valid(geoms)
-    return pa.array(np.where(valid, True, None), type=pa.bool_())
+    # True where valid, NULL elsewhere.
+    return pa.array(valid, type=pa.bool_(), mask=~valid)
 
 
 # Types whose JSON text the reader writes exactly as jsonb_build_object would store

@@ -461,7 +461,7 @@ def _run(
                 f"{', '.join(map(str, rows))}{', …' if outside > len(rows) else ''})."
             )
         progress("writing", report.read, total)
-        write = {
+        write: staging.WriteTarget = {
             "city_id": target.city_id,
             "layer_id": target.pk,
             "mappings": mappings,

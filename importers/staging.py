@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypedDict
 
 from psycopg import sql
 
@@ -127,7 +127,8 @@ def reject_bad_geometries(
     cursor: Any, max_vertices: int, geometry_types: list[str], table: str = STAGE
 ) -> None:
     """One pass over the staging table: each bad row gets its first problem."""
-    type_check, params = "", [max_vertices, max_vertices]
+    type_check = ""
+    params: list[Any] = [max_vertices, max_vertices]
     if geometry_types:
         type_check = (
             "WHEN GeometryType(geom) <> ALL(%s) THEN 'a ' || GeometryType(geom) || "
@@ -328,7 +329,8 @@ def extent_check(
 def properties_sql(mappings: list[Mapping]) -> tuple[str, list[Any]]:
     if not mappings:
         return "'{}'::jsonb", []
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for start in range(0, len(mappings), _PAIRS_PER_CALL):
         chunk = mappings[start : start + _PAIRS_PER_CALL]
         parts.append(
@@ -366,6 +368,15 @@ def _feature_select(
         f"FROM {STAGE} s ORDER BY s.row_no"
     )
     return select, [city_id, layer_id, SRID, *props_params]
+
+
+class WriteTarget(TypedDict):
+    """The keyword arguments write_partition and write_features share."""
+
+    city_id: int
+    layer_id: int
+    mappings: list[Mapping]
+    key: Column | None
 
 
 def write_partition(
