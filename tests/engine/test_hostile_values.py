@@ -34,7 +34,8 @@ def _is_400_json(response) -> dict:
     )
     assert not getattr(response, "streaming", False)
     doc = json.loads(response.content)
-    assert doc["description"]
+    # OGC API's exception body, or the JSON API's (gis_platform/http.py).
+    assert doc.get("description") or doc.get("detail"), doc
     return doc
 
 

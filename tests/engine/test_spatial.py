@@ -109,7 +109,7 @@ def test_counts_and_density_per_kecamatan(
 def test_bad_spatial_input_is_400(client, tangerang, query):
     response = client.get(f"{API}/{query}")
     assert response.status_code == 400
-    assert json.loads(response.content)["code"] == "InvalidParameterValue"
+    assert json.loads(response.content)["detail"]
 
 
 def test_nearest_is_geodesic_where_degrees_mislead(client):
