@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from gis_platform.edges import EdgeError, clean_text
+from gis_platform.http import etag_matches, set_cache, weak_etag
 from layers.local_time import time_config
 from layers.models import Layer
 from layers.popups import popup_text
@@ -38,7 +39,14 @@ def static_map(request: HttpRequest, city_slug: str) -> HttpResponse:
     # too; this keeps anonymous and signed-in files apart even when they match).
     viewer = "signed-in" if request.user.is_authenticated else "anonymous"
     html = cached_static_map_html(city, list(layers), viewer=viewer)
+    # Who is signed in decides the layers: a private file, revalidated by its content.
+    etag = weak_etag(city.pk, viewer, html)
+    if etag_matches(request, etag):
+        return set_cache(
+            HttpResponse(status=304), public=False, etag=etag, vary=("Cookie",)
+        )
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    set_cache(response, public=False, etag=etag, vary=("Cookie",))
     response["Content-Disposition"] = f'attachment; filename="peta-{city.slug}.html"'
     # Its inline scripts only (by hash), and a sandbox: opened from the platform, it
     # runs as an origin of its own, away from the platform's cookies and pages.

@@ -62,3 +62,15 @@ def test_public_reports_geojson_refuses_a_bad_bbox_with_the_api_error_body(
     body = response.json()
     assert set(body) == {"detail", "errors"}
     assert set(body["errors"]) == {"bbox"}
+
+
+@pytest.mark.django_db
+def test_the_map_file_is_private_and_answers_304_to_its_etag(tangerang) -> None:
+    client = Client()
+    first = client.get(f"/{tangerang.slug}/map.html")
+    assert first.status_code == 200
+    assert first["Cache-Control"] == "private, no-cache"
+    assert "Cookie" in first["Vary"]
+    again = client.get(f"/{tangerang.slug}/map.html", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    assert again["ETag"] == first["ETag"]
