@@ -34,11 +34,11 @@ from layers.engine.geojson import Page, stream_feature_collection
 from layers.engine.params import BadParameter
 from layers.engine.registry import city_by_slug, resolve_source
 from layers.engine.requests import query_from_params
-from layers.engine.sources import LayerSource, admin_area_source
+from layers.engine.sources import LayerSource
 from layers.engine.sql import Query
-from layers.models import Layer
 from layers.ogc.responses import refused_value
-from layers.selectors import layer_catalog
+from layers.selectors import source_catalog
+from layers.sources import admin_area_source
 from tenancy.models import AdminArea
 
 GEOJSON = "application/geo+json"
@@ -95,8 +95,9 @@ class LayerCatalogApi(View):
     @method_decorator(api_errors)
     def get(self, request: HttpRequest, city_slug: str) -> JsonResponse:
         city = city_by_slug(city_slug)
-        layers = Layer.objects.visible_to(request.user, city)
-        return JsonResponse({"city": city.slug, "layers": layer_catalog(layers, city)})
+        return JsonResponse(
+            {"city": city.slug, "layers": source_catalog(city, request.user)}
+        )
 
 
 class LayerFeaturesApi(View):
