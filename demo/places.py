@@ -52,7 +52,7 @@ def clean_places(
         point = Point(lon, lat, srid=4326).transform(srid, clone=True)
         if near.contains(point):
             candidates.append((not inside.contains(point), order, point, feature))
-    kept: list[tuple[int, str, Point, dict[str, Any]]] = []
+    kept: list[tuple[int, str, GEOSGeometry, dict[str, Any]]] = []
     for _outside, order, point, feature in sorted(candidates, key=lambda c: c[:2]):
         name = normalised_name(feature["properties"].get("name"))
         if name and any(
