@@ -345,7 +345,7 @@ def clean_note(note: Any) -> str:
 
 
 def _log_transition(
-    report: Report, old: str, actor: AbstractBaseUser, **fields: object
+    report: Report, old: str, actor: AbstractBaseUser, into: str | None = None
 ) -> None:
     log_event(
         logger,
@@ -356,7 +356,7 @@ def _log_transition(
         to_status=report.status,
         agency=report.agency_id,
         actor=actor.pk,
-        **fields,
+        into=into,
     )
 
 

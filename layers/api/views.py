@@ -44,7 +44,7 @@ from tenancy.models import AdminArea
 GEOJSON = "application/geo+json"
 
 
-def bad_request(exc: ValueError) -> JsonResponse:
+def bad_request(exc: Exception) -> JsonResponse:
     """The JSON API's error body (gis_platform/http.py), naming the parameter."""
     if isinstance(exc, DataError):
         return json_error(refused_value(exc))

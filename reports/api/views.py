@@ -283,7 +283,9 @@ class ReportSupportApi(APIView):
         return Response({"ticket": report.ticket, "supporters": report.supporter_count})
 
 
-def public_geojson(request: HttpRequest, city_slug: str) -> StreamingHttpResponse:
+def public_geojson(
+    request: HttpRequest, city_slug: str
+) -> StreamingHttpResponse | HttpResponse:
     """The public reports layer, through the serving engine."""
     city = _city(city_slug)
     try:
