@@ -105,7 +105,7 @@
   async function post(url, payload) {
     const r = await fetch(url, { method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() }, body: JSON.stringify(payload) });
-    let body = {}; try { body = await r.json(); } catch (e) { body = { error: `HTTP ${r.status}` }; }
+    let body = {}; try { body = await r.json(); } catch (e) { body = { detail: `HTTP ${r.status}` }; }
     return [r, body];
   }
   async function act(payload) {
