@@ -14,6 +14,7 @@ from django.test import Client
 
 from layers.engine import registry
 from layers.engine.sources import LayerSource, Queryable
+from layers.models import Dimension
 from reports.models import HIDDEN_STATUSES, Category, Publicity, Report
 from tests.reports.conftest import INSIDE, submit
 from tests.reports.test_privacy import CONTACT, body
@@ -112,6 +113,16 @@ def test_joined_source_is_listed_in_the_catalogue(client, joined):
     assert entry["dimension"] == "governance"
     assert entry["feature_count"] == 1
     assert {f["name"] for f in entry["schema"]} == {"category_name", "ticket"}
+    # One catalogue, grouped by smart-city dimension: the reports are governance
+    # like the joined source, not a group of "everything that is not a layer".
+    reports = next(e for e in catalogue if e["slug"] == "laporan")
+    assert reports["dimension"] == "governance"
+    order = list(Dimension.values)
+    ranks = [order.index(e["dimension"]) for e in catalogue]
+    assert ranks == sorted(ranks)
+    assert {
+        e["dimension_label"] for e in catalogue if e["dimension"] == "governance"
+    } == {str(Dimension.GOVERNANCE.label)}
 
 
 def test_joined_source_serves_vector_tiles(client, joined):
