@@ -16,11 +16,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
+from rest_framework.response import Response
 
 PRIVATE_REVALIDATE = "private, no-cache"
 NO_STORE = "private, no-store"
@@ -113,4 +114,38 @@ def json_error(
     response = JsonResponse(body, status=status)
     for name, value in (headers or {}).items():
         response[name] = value
+    return response
+
+
+def _first_message(value: object) -> str:
+    while isinstance(value, list | tuple) and value:
+        value = value[0]
+    if isinstance(value, dict):
+        return _first_message(next(iter(value.values()), ""))
+    return str(value)
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's exception handler (settings REST_FRAMEWORK["EXCEPTION_HANDLER"]), with its
+    answers in the JSON API's one body: field errors of a serializer become
+    `{"detail": <summary>, "errors": {field: <first message>}}`."""
+    from django.utils.translation import gettext as _
+    from rest_framework.views import exception_handler
+
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    data = response.data
+    if isinstance(data, dict) and set(data) <= {"detail", "errors"}:
+        return response
+    if isinstance(data, dict):
+        errors = {str(name): _first_message(value) for name, value in data.items()}
+        detail = (
+            next(iter(errors.values()))
+            if len(errors) == 1
+            else _("Please check the %(n)d fields marked.") % {"n": len(errors)}
+        )
+        response.data = {"detail": detail, "errors": errors}
+    else:
+        response.data = {"detail": _first_message(data)}
     return response

@@ -213,6 +213,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Errors in the JSON API's one body: {"detail": ..., "errors": {field: message}}.
+    "EXCEPTION_HANDLER": "gis_platform.http.api_exception_handler",
 }
 
 # Serving engine limits.

@@ -74,3 +74,25 @@ def test_the_map_file_is_private_and_answers_304_to_its_etag(tangerang) -> None:
     again = client.get(f"/{tangerang.slug}/map.html", HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
     assert again["ETag"] == first["ETag"]
+
+
+@pytest.mark.django_db
+def test_drf_field_errors_answer_the_one_error_body(tangerang) -> None:
+    from rest_framework.test import APIClient
+
+    from tenancy.models import Role
+    from tests.factories import AgencyFactory, MembershipFactory, UserFactory
+
+    user = UserFactory()
+    agency = AgencyFactory(city=tangerang)
+    MembershipFactory(user=user, city=tangerang, agency=agency, role=Role.AGENCY_EDITOR)
+    client = APIClient()
+    client.force_authenticate(user)
+    response = client.post(
+        f"/api/{tangerang.slug}/imports/", {"title": "x"}, format="multipart"
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert set(body) == {"detail", "errors"}
+    assert set(body["errors"]) == {"file"}
+    assert body["detail"] == body["errors"]["file"]

@@ -38,7 +38,7 @@ def test_api_upload_refuses_control_characters(
     data[field] = value
     response = client.post(f"/api/{city.slug}/imports/", data, format="multipart")
     assert response.status_code == 400, response.content
-    assert field in response.json()
+    assert field in response.json()["errors"]
     assert not ImportJob.objects.exists()
 
 
