@@ -243,11 +243,24 @@ def check_job(job_id: int) -> ImportJob | None:
         )
     except Exception as exc:
         if not isinstance(exc, ImportFailed):
-            logger.exception("Import job %s: checking the upload failed", job.pk)
+            log_event(
+                logger,
+                "import.check_crashed",
+                level=logging.ERROR,
+                exc_info=True,
+                job=job.pk,
+            )
             exc = ImportFailed(UNEXPECTED)
         if ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKING).update(
             status=ImportJob.Status.FAILED, error=str(exc), finished_at=timezone.now()
         ):
+            log_event(
+                logger,
+                "import.check_failed",
+                level=logging.WARNING,
+                job=job.pk,
+                error=str(exc),
+            )
             remove_upload(job)
         job.refresh_from_db()
         return job
@@ -481,13 +494,17 @@ def recover_jobs(*, seconds_since_heartbeat: float) -> Recovered:
                 job_id=task.id, status=task_states.Status.FAILED, delete_job=False
             )
         except Exception:  # finished meanwhile by someone else
-            logger.warning("Could not mark stalled task %s failed", task.id)
+            log_event(
+                logger, "import.task_not_failed", level=logging.WARNING, task=task.id
+            )
         else:
-            logger.warning(
-                "Task %s (%s %s) of a stopped worker marked failed",
-                task.id,
-                task.task_name,
-                task.task_kwargs,
+            log_event(
+                logger,
+                "import.task_failed_stalled",
+                level=logging.WARNING,
+                task=task.id,
+                task_name=task.task_name,
+                kwargs=task.task_kwargs,
             )
             recovered.stalled_tasks += 1
     alive = (
@@ -511,9 +528,11 @@ def recover_jobs(*, seconds_since_heartbeat: float) -> Recovered:
         .update(finished_at=now)
     )
     if recovered.failed or recovered.cancelled:
-        logger.warning(
-            "Import jobs without a worker: %s failed, %s cancelled ones finished",
-            recovered.failed,
-            recovered.cancelled,
+        log_event(
+            logger,
+            "import.recovered",
+            level=logging.WARNING,
+            failed=recovered.failed,
+            cancelled_finished=recovered.cancelled,
         )
     return recovered
