@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.contrib.gis.db.models import Extent
-from django.db.models import Count
+from django.db.models import Count, Field
 from django.urls import reverse
 
 from layers.engine import registry, stats, tiles
@@ -42,7 +42,10 @@ _JSON_CASTS = {
 
 
 def _col(model: type[Layer | Feature | AdminArea], name: str) -> str:
-    return model._meta.get_field(name).column
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or not field.column:
+        raise TypeError(f"{name!r} is not a column of {model.__name__}.")
+    return field.column
 
 
 def _layer_downloads(source: LayerSource) -> list[Download]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Max
+from django.db.models import Count, Field, Max, Model
 
 from layers.engine.sources import LayerSource, Queryable
 from reports.models import (
@@ -24,8 +24,11 @@ from reports.models import (
 KEY = "laporan"
 
 
-def _col(model: type, name: str) -> str:
-    return model._meta.get_field(name).column
+def _col(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or not field.column:
+        raise TypeError(f"{name!r} is not a column of {model.__name__}.")
+    return field.column
 
 
 def report_source(city_id: int) -> LayerSource:

@@ -105,7 +105,7 @@ def collection(
 ) -> dict:
     k = {"city_slug": city.slug, "collection_id": source.key}
     items = url(request, "items", **k)
-    doc = {
+    doc: dict[str, Any] = {
         "id": source.key,
         "title": source.title,
         "description": source.description,
