@@ -392,7 +392,7 @@ def tile_response(
         response = HttpResponse(data, content_type=MVT)
         response["X-Tile-Cache"] = "hit" if hit else "miss"
     _cache_headers(response, source, etag)
-    response["Cache-Control"] = tile_cache_control(source)
+    set_cache(response, value=tile_cache_control(source))
     response["Access-Control-Allow-Origin"] = "*" if source.public else ""
     if not source.public:
         del response["Access-Control-Allow-Origin"]
