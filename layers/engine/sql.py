@@ -166,7 +166,7 @@ def number_matched(source: LayerSource, query: Query) -> tuple[int, bool]:
     where, params = where_sql(source, query, paging=False)
     key = None
     if source.cacheable:
-        key = (source.city_id, source.key, source.version, where, repr(params))
+        key = (source.city_id, source.cache_id, source.version, where, repr(params))
         with _matched_lock:
             hit = _matched.get(key)
         if hit is not None and time.monotonic() - hit[2] < MATCHED_TTL_S:
