@@ -96,3 +96,23 @@ def test_drf_field_errors_answer_the_one_error_body(tangerang) -> None:
     assert set(body) == {"detail", "errors"}
     assert set(body["errors"]) == {"file"}
     assert body["detail"] == body["errors"]["file"]
+
+
+APPS = ("gis_platform", "tenancy", "workflow", "layers", "importers", "reports", "demo")
+
+
+def test_caching_headers_are_set_only_by_gis_platform_http() -> None:
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    pattern = re.compile(r"""\[["'](Cache-Control|ETag|Last-Modified|Vary)["']\]\s*=""")
+    offenders = [
+        f"{path.relative_to(root)}:{n}"
+        for app in APPS
+        for path in (root / app).rglob("*.py")
+        if path.name != "http.py" or path.parent.name != "gis_platform"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert not offenders, offenders
