@@ -38,6 +38,17 @@ def _ok(media: str, schema: str) -> dict[str, Any]:
     return {"200": {"description": "OK", "content": {media: _ref(schema)}}}
 
 
+def _error_responses(*codes: str) -> dict[str, Any]:
+    """The shared error responses with the JSON API's body (gis_platform.http.
+    json_error: {"detail": ..., "errors": {parameter: message}}) rather than the
+    OGC API's exception."""
+    out = error_responses(*codes)
+    for response in out.values():
+        if "content" in response:
+            response["content"] = {"application/json": _ref("Error")}
+    return out
+
+
 def _get(op_id: str, summary: str, params: list, responses: dict) -> dict[str, Any]:
     return {
         "get": {
@@ -117,7 +128,7 @@ def layers_api_document(request: HttpRequest, city_slug: str) -> dict[str, Any]:
         required=True,
     )
     radius["schema"]["maximum"] = MAX_RADIUS_M
-    errors = error_responses("400", "404", "414")
+    errors = _error_responses("400", "404", "414")
     features = _ok(GEOJSON, "FeatureCollection") | errors
     return {
         "openapi": "3.0.3",
@@ -127,7 +138,7 @@ def layers_api_document(request: HttpRequest, city_slug: str) -> dict[str, Any]:
             "description": (
                 "Layers, features and spatial queries of one city. GET/HEAD only: "
                 "other methods answer 405. Errors are "
-                '{"code": ..., "description": ...}.'
+                '{"detail": ..., "errors": {"<parameter>": "<message>"}}.'
             ),
         },
         "servers": [{"url": base}],
@@ -251,6 +262,17 @@ def layers_api_document(request: HttpRequest, city_slug: str) -> dict[str, Any]:
         "components": {
             "schemas": component_schemas()
             | {
+                "Error": {
+                    "type": "object",
+                    "required": ["detail"],
+                    "properties": {
+                        "detail": {"type": "string"},
+                        "errors": {
+                            "type": "object",
+                            "additionalProperties": {"type": "string"},
+                        },
+                    },
+                },
                 "Catalog": {
                     "type": "object",
                     "required": ["city", "layers"],
