@@ -60,8 +60,8 @@ def _row(r: Report, city: City) -> dict[str, Any]:
         "status": str(r.get_status_display()),
         "category": r.category.name,
         "agency": str(r.agency) if r.agency_id else "",
-        "kecamatan": r.kecamatan.name if r.kecamatan_id else "",
-        "kelurahan": r.kelurahan.name if r.kelurahan_id else "",
+        "kecamatan": r.kecamatan.name if r.kecamatan is not None else "",
+        "kelurahan": r.kelurahan.name if r.kelurahan is not None else "",
         "address": r.address,
         "description": r.description,
         # Local time with its offset: what the console shows, still unambiguous.

@@ -103,7 +103,11 @@ class Category(models.Model):
     def clean(self) -> None:
         from reports.questions import validate_questions
 
-        if self.agency_id and self.agency.city_id != self.city_id:
+        if (
+            self.agency_id
+            and self.agency is not None
+            and self.agency.city_id != self.city_id
+        ):
             raise ValidationError({"agency": _("The agency belongs to another city.")})
         if self.publicity != Publicity.PUBLIC and self.fuzz_m < MIN_FUZZ_M:
             # A few metres of "fuzz" would publish the exact place.

@@ -37,7 +37,10 @@ class ProcessedPhoto:
 
 
 def process_photo(upload: UploadedFile) -> ProcessedPhoto:
-    if upload.size > settings.PETAKOTA_REPORT_MAX_PHOTO_BYTES:
+    if (
+        upload.size is not None
+        and upload.size > settings.PETAKOTA_REPORT_MAX_PHOTO_BYTES
+    ):
         raise PhotoError(
             _("%(name)s is larger than %(mb)d MB.")
             % {

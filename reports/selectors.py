@@ -277,7 +277,9 @@ def console_detail(r: Report) -> dict[str, Any]:
                 "phone": r.contact_phone,
             },
             "channel": r.channel,
-            "duplicate_of": r.duplicate_of.ticket if r.duplicate_of_id else None,
+            "duplicate_of": (
+                r.duplicate_of.ticket if r.duplicate_of is not None else None
+            ),
             "photos": [
                 reverse(
                     "reports:photo",
@@ -294,7 +296,7 @@ def console_detail(r: Report) -> dict[str, Any]:
                     "from": e.from_status,
                     "to": e.to_status,
                     "agency": str(e.agency) if e.agency_id else None,
-                    "actor": e.actor.get_username() if e.actor_id else None,
+                    "actor": e.actor.get_username() if e.actor is not None else None,
                     "note": e.note,
                     "public": e.public,
                 }

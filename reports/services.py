@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -112,7 +112,7 @@ class Submission:
     contact_phone: str = ""
     photos: Sequence[UploadedFile] = ()
     channel: str = Channel.WEB
-    user: AbstractBaseUser | None = None
+    user: User | AnonymousUser | None = None
     application: Open311Application | None = None
     # Fields the channel could not read (a number that is not one, ...), by name.
     read_errors: dict[str, str] = field(default_factory=dict)
@@ -233,7 +233,9 @@ def submit_report(*, city: City, submission: Submission) -> tuple[Report, bool]:
         contact_email=(s.contact_email or "").strip(),
         contact_phone=(s.contact_phone or "").strip(),
         channel=s.channel,
-        submitted_by=s.user if s.user and s.user.is_authenticated else None,
+        submitted_by=(
+            s.user if isinstance(s.user, User) and s.user.is_authenticated else None
+        ),
         application=s.application,
         due_at=now + timedelta(hours=category.sla_hours),
         created_at=now,
@@ -345,7 +347,7 @@ def clean_note(note: Any) -> str:
 
 
 def _log_transition(
-    report: Report, old: str, actor: AbstractBaseUser, into: str | None = None
+    report: Report, old: str, actor: User, into: str | None = None
 ) -> None:
     log_event(
         logger,
@@ -370,7 +372,7 @@ def transition(
     *,
     report: Report,
     to_status: str,
-    actor: AbstractBaseUser,
+    actor: User,
     scope: Scope,
     note: str = "",
     public: bool = False,
@@ -419,7 +421,7 @@ def assign(
     *,
     report: Report,
     agency: Agency,
-    actor: AbstractBaseUser,
+    actor: User,
     scope: Scope,
     note: str = "",
     public: bool = False,
@@ -457,7 +459,7 @@ def merge_duplicate(
     *,
     report: Report,
     into: Report,
-    actor: AbstractBaseUser,
+    actor: User,
     scope: Scope,
     note: str = "",
 ) -> Report:
@@ -524,7 +526,7 @@ def merge_duplicate(
 
 @transaction.atomic
 def add_note(
-    *, report: Report, actor: AbstractBaseUser, scope: Scope, note: str, public: bool
+    *, report: Report, actor: User, scope: Scope, note: str, public: bool
 ) -> ReportEvent:
     _check_scope(report, scope)
     note = clean_note(note)

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -339,9 +340,19 @@ class ConsoleDetailApi(APIView):
         return Response(console_detail(report))
 
 
+def _actor(request: Request) -> User:
+    """The signed-in person acting in the console. Only reached after _scope, which
+    refuses everyone who is not signed in (AnonymousUser) the same way."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied(_("The console is for city staff."))
+    return user
+
+
 def _act(
     request: Request, city: City, scope: Scope, report: Report, data: Any
 ) -> Report:
+    actor = _actor(request)
     if not isinstance(data, dict):
         raise services.ReportError(_("The request must be a JSON object."))
     action = data.get("action")
@@ -351,7 +362,7 @@ def _act(
         return services.transition(
             report=report,
             to_status=_code(data.get("status")) or "",
-            actor=request.user,
+            actor=actor,
             scope=scope,
             note=note,
             public=public,
@@ -364,7 +375,7 @@ def _act(
         return services.assign(
             report=report,
             agency=agency,
-            actor=request.user,
+            actor=actor,
             scope=scope,
             note=note,
             public=public,
@@ -379,11 +390,11 @@ def _act(
         if into is None:
             raise services.ReportError(_("Unknown report to merge into."), "into")
         return services.merge_duplicate(
-            report=report, into=into, actor=request.user, scope=scope, note=note
+            report=report, into=into, actor=actor, scope=scope, note=note
         )
     if action == "note":
         services.add_note(
-            report=report, actor=request.user, scope=scope, note=note, public=public
+            report=report, actor=actor, scope=scope, note=note, public=public
         )
         return report
     raise services.ReportError(_("Unknown action."), "action")

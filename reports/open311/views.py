@@ -164,9 +164,25 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
     return _handle(fmt, "service_definition", build)
 
 
+# Lists _with_related prefetches onto each report (Prefetch to_attr): attributes
+# the type system cannot know, read through the two functions below.
+PUBLIC_NOTES = "public_notes"
+LISTED_PHOTOS = "listed_photos"
+
+
+def _public_notes(r: Report) -> list[ReportEvent]:
+    notes: list[ReportEvent] = getattr(r, PUBLIC_NOTES)
+    return notes
+
+
+def _listed_photos(r: Report) -> list[Photo]:
+    photos: list[Photo] = getattr(r, LISTED_PHOTOS)
+    return photos
+
+
 def _status_notes(r: Report) -> str:
-    notes = [e for e in r.public_notes if e.note]
-    if r.status == Status.DUPLICATE and r.duplicate_of_id:
+    notes = [e for e in _public_notes(r) if e.note]
+    if r.status == Status.DUPLICATE and r.duplicate_of is not None:
         return f"Duplicate of {r.duplicate_of.ticket}."
     label = str(r.get_status_display())
     return f"{label}: {notes[-1].note}" if notes else label
@@ -176,13 +192,14 @@ def _request_payload(request: HttpRequest, r: Report) -> dict[str, Any]:
     city = r.city
     sensitive = r.category.sensitive
     media = None
-    if not sensitive and r.listed_photos:
+    photos = _listed_photos(r)
+    if not sensitive and photos:
         media = request.build_absolute_uri(
             reverse(
                 "reports:photo",
                 kwargs={
                     "city_slug": city.slug,
-                    "photo_id": r.listed_photos[0].pk,
+                    "photo_id": photos[0].pk,
                     "kind": "image",
                 },
             )
@@ -220,10 +237,10 @@ def _with_related(qs: QuerySet[Report]) -> QuerySet[Report]:
         Prefetch(
             "events",
             queryset=ReportEvent.objects.filter(public=True).exclude(note=""),
-            to_attr="public_notes",
+            to_attr=PUBLIC_NOTES,
         ),
         Prefetch(
-            "photos", queryset=Photo.objects.order_by("id"), to_attr="listed_photos"
+            "photos", queryset=Photo.objects.order_by("id"), to_attr=LISTED_PHOTOS
         ),
     )
 
