@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from django.core.files.uploadedfile import UploadedFile
@@ -491,7 +491,11 @@ def recover_jobs(*, seconds_since_heartbeat: float) -> Recovered:
     for task in stalled:
         try:
             async_to_sync(manager.finish_job_by_id_async)(
-                job_id=task.id, status=task_states.Status.FAILED, delete_job=False
+                # A job read back from procrastinate's table has its id (None is
+                # only a job not yet deferred).
+                job_id=cast(int, task.id),
+                status=task_states.Status.FAILED,
+                delete_job=False,
             )
         except Exception:  # finished meanwhile by someone else
             log_event(

@@ -144,10 +144,13 @@ def static_map_html(city: City, layers: QuerySet[Layer] | list[Layer]) -> str:
             attributions.append(layer.attribution)
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.fit_bounds([[extent[1], extent[0]], [extent[3], extent[2]]])
-    fmap.get_root().header.add_child(
+    root = fmap.get_root()
+    if not isinstance(root, folium.Figure):  # a Map always sits in a Figure
+        raise TypeError(f"a folium map's root is a {type(root).__name__}")
+    root.header.add_child(
         folium.Element(f"<title>{escape(city.name)} — PetaKota</title>")
     )
-    html = fmap.get_root().render()
+    html = root.render()
     # Leaflet puts attribution text in as HTML: escape it, then hand it over as JSON,
     # at the end of the map's script, once the map exists.
     credit = escape("; ".join(dict.fromkeys(attributions)))

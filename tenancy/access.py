@@ -76,7 +76,9 @@ def read_scope(user: User, city: City) -> ReadScope:
     if _is_superuser(user):
         return ReadScope(city.pk, internal=True, all_agencies=True)
     rows = list(
-        Membership.objects.filter(user=user, city=city).values_list("role", "agency_id")
+        Membership.objects.filter(user_id=user.pk, city=city).values_list(
+            "role", "agency_id"
+        )
     )
     if not rows:
         return ReadScope(city.pk)
@@ -94,7 +96,7 @@ def import_agencies(user: User, city: City) -> QuerySet[Agency]:
     agencies = Agency.objects.filter(city=city)
     if _is_superuser(user):
         return agencies
-    memberships = Membership.objects.filter(user=user, city=city)
+    memberships = Membership.objects.filter(user_id=user.pk, city=city)
     if memberships.filter(role=Role.CITY_ADMIN).exists():
         return agencies
     return agencies.filter(
@@ -118,7 +120,7 @@ def staff_scope(user: User, city: City) -> Scope | None:
         return Scope(city.pk, all_agencies=True)
     rows = list(
         Membership.objects.filter(
-            user=user, city=city, role__in=[*CITY_WIDE, *AGENCY_ROLES]
+            user_id=user.pk, city=city, role__in=[*CITY_WIDE, *AGENCY_ROLES]
         ).values_list("role", "agency_id")
     )
     if any(role in CITY_WIDE for role, _ in rows):
@@ -134,7 +136,7 @@ def memberships_of(user: User) -> list[Membership]:
     if not user.is_authenticated:
         return []
     return list(
-        Membership.objects.filter(user=user)
+        Membership.objects.filter(user_id=user.pk)
         .select_related("city")
         .order_by("city__name")
     )
@@ -148,7 +150,7 @@ def may_manage_people(user: User, city: City) -> bool:
     if _is_superuser(user):
         return True
     return Membership.objects.filter(
-        user=user, city=city, role=Role.CITY_ADMIN
+        user_id=user.pk, city=city, role=Role.CITY_ADMIN
     ).exists()
 
 
@@ -161,7 +163,7 @@ def admin_cities(user: User) -> QuerySet[City] | None:
     if not user.is_authenticated:
         return City.objects.none()
     return City.objects.filter(
-        pk__in=Membership.objects.filter(user=user, role=Role.CITY_ADMIN).values(
+        pk__in=Membership.objects.filter(user_id=user.pk, role=Role.CITY_ADMIN).values(
             "city_id"
         )
     )

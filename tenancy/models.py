@@ -143,7 +143,7 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()} @ {where}"
 
     def clean(self) -> None:
-        if self.agency_id and self.agency.city_id != self.city_id:
+        if self.agency is not None and self.agency.city_id != self.city_id:
             raise ValidationError({"agency": _("The agency belongs to another city.")})
         if self.role == Role.AGENCY_EDITOR and not self.agency_id:
             raise ValidationError({"agency": _("An agency editor needs an agency.")})

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from rest_framework import serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,8 +28,10 @@ from tenancy.access import import_agencies
 from tenancy.models import City
 from tenancy.resolve import city_or_404
 
+ResponseT = TypeVar("ResponseT", bound=HttpResponseBase)
 
-def _attachment(response: HttpResponse, name: str) -> HttpResponse:
+
+def _attachment(response: ResponseT, name: str) -> ResponseT:
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
@@ -35,9 +40,13 @@ class _IgnoreFormatParameter(DefaultContentNegotiation):
     """`?format=` names the export's file format here, not a DRF renderer."""
 
     def select_renderer(
-        self, request: Request, renderers: list[Any], format_suffix: str | None = None
-    ) -> tuple[Any, str]:
-        return renderers[0], renderers[0].media_type
+        self,
+        request: Request,
+        renderers: Iterable[BaseRenderer],
+        format_suffix: str | None = None,
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
 class LayerExportApi(APIView):
@@ -48,7 +57,9 @@ class LayerExportApi(APIView):
 
     content_negotiation_class = _IgnoreFormatParameter
 
-    def get(self, request: Request, city_slug: str, layer_slug: str) -> HttpResponse:
+    def get(
+        self, request: Request, city_slug: str, layer_slug: str
+    ) -> HttpResponseBase:
         city = city_or_404(city_slug)
         layer = get_object_or_404(
             Layer.objects.visible_to(request.user, city).select_related("city"),
@@ -227,7 +238,7 @@ class ImportRejectedApi(_JobApi):
     """Every rejected row of a finished job as CSV (row number, reason): the file
     the import wrote beside the upload; the report's first rows for older jobs."""
 
-    def get(self, request: Request, city_slug: str, job_id: int) -> HttpResponse:
+    def get(self, request: Request, city_slug: str, job_id: int) -> HttpResponseBase:
         job = self.job(request, city_slug, job_id)
         name = f"import-{job.pk}-rejected.csv"
         path = jobs.rejected_csv_path(job)

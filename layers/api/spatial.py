@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.decorators import method_decorator
 from django.views import View
 
@@ -26,13 +27,13 @@ class SourceApi(View):
     @method_decorator(api_errors)
     def get(
         self, request: HttpRequest, city_slug: str, layer_slug: str
-    ) -> HttpResponse:
+    ) -> HttpResponseBase:
         city, source = resolve_source(city_slug, request.user, layer_slug)
         return self.respond(request, city, source)
 
     def respond(
         self, request: HttpRequest, city: City, source: LayerSource
-    ) -> HttpResponse:
+    ) -> HttpResponseBase:
         raise NotImplementedError
 
 
@@ -76,7 +77,7 @@ class WithinAreaApi(SourceApi):
 
     def respond(
         self, request: HttpRequest, city: City, source: LayerSource
-    ) -> HttpResponse:
+    ) -> HttpResponseBase:
         params = request.GET.copy()
         area = params.pop("area", [None])[-1]
         geometry = params.pop("geometry", [None])[-1]

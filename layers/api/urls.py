@@ -1,6 +1,6 @@
 from collections.abc import Callable
 
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import path
 from django.views import View
 
@@ -11,7 +11,7 @@ app_name = "api"
 LAYER = "layers/<slug:layer_slug>"
 
 
-def get(view: type[View]) -> Callable[..., HttpResponse]:
+def get(view: type[View]) -> Callable[..., HttpResponseBase]:
     # GET-only views: another method is a 405, not a CSRF 403.
     return read_only(view.as_view())
 

@@ -14,11 +14,11 @@ from django.db import DataError
 from django.http import (
     Http404,
     HttpRequest,
-    HttpResponse,
     HttpResponseNotModified,
     JsonResponse,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.utils.decorators import method_decorator
 from django.views import View
 
@@ -64,11 +64,13 @@ def not_found(message: str) -> JsonResponse:
 CLIENT_ERRORS = (BadParameter, EdgeError, DataError)
 
 
-def api_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def api_errors(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     """Bad values -> 400 and unknown things -> 404, as JSON bodies."""
 
     @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(*args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(*args, **kwargs)
         except CLIENT_ERRORS as exc:
@@ -87,7 +89,9 @@ def conditional_headers(
     return etag, etag_matches(request, etag)
 
 
-def set_cache_headers(response: HttpResponse, source: LayerSource, etag: str) -> None:
+def set_cache_headers(
+    response: HttpResponseBase, source: LayerSource, etag: str
+) -> None:
     set_versioned(response, public=source.public, etag=etag, updated=source.updated)
 
 
@@ -107,14 +111,14 @@ class LayerFeaturesApi(View):
     @method_decorator(api_errors)
     def get(
         self, request: HttpRequest, city_slug: str, layer_slug: str
-    ) -> HttpResponse:
+    ) -> HttpResponseBase:
         _city, source = resolve_source(city_slug, request.user, layer_slug)
         query = query_from_params(source, request.GET)
         etag, fresh = conditional_headers(request, source, request.GET.urlencode())
         if fresh:
-            response = HttpResponseNotModified()
-            set_cache_headers(response, source, etag)
-            return response
+            not_modified = HttpResponseNotModified()
+            set_cache_headers(not_modified, source, etag)
+            return not_modified
 
         def tail(page: Page) -> str:
             members: dict = {"numberReturned": page.returned, "links": []}
@@ -142,7 +146,7 @@ class LayerFeaturesApi(View):
 
 class BoundariesApi(View):
     @method_decorator(api_errors)
-    def get(self, request: HttpRequest, city_slug: str, level: str) -> HttpResponse:
+    def get(self, request: HttpRequest, city_slug: str, level: str) -> HttpResponseBase:
         city = city_by_slug(city_slug)
         if level not in AdminArea.Level.values:
             raise Http404("Unknown boundary level.")

@@ -163,7 +163,7 @@ class Layer(models.Model):
             problem = slug_problem(self.city, self.slug)
             if problem:
                 raise ValidationError({"slug": problem})
-        if self.agency_id and self.agency.city_id != self.city_id:
+        if self.agency is not None and self.agency.city_id != self.city_id:
             raise ValidationError({"agency": _("The agency belongs to another city.")})
 
 

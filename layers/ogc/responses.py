@@ -5,10 +5,11 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
 from gis_platform.edges import EdgeError
@@ -18,6 +19,8 @@ GEOJSON = "application/geo+json"
 JSON = "application/json"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 MVT = "application/vnd.mapbox-vector-tile"
+
+ViewT = TypeVar("ViewT", bound=Callable[..., HttpResponseBase])
 SCHEMA_JSON = "application/schema+json"
 
 
@@ -61,18 +64,20 @@ def refused_value(exc: DataError) -> str:
     return f"The database refused a value of this request: {first}"
 
 
-def read_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def read_only(view: ViewT) -> ViewT:
     """For GET/HEAD-only views (require_safe, or a View with only `get`): exempt
     from CSRF, so another method is the 405 (with Allow) the OpenAPI documents
     promise instead of a CSRF 403. They change nothing, so CSRF protects nothing."""
     return csrf_exempt(view)
 
 
-def ogc_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def ogc_errors(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     """Turn bad parameters into 400 and missing things into 404, as OGC bodies."""
 
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except (BadParameter, EdgeError) as exc:

@@ -16,6 +16,7 @@ from django.http import (
     HttpResponseNotModified,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
@@ -57,7 +58,7 @@ def _city(city_slug: str) -> City:
     return city_or_404(city_slug)
 
 
-def _cache_headers(response: HttpResponse, source: LayerSource, etag: str) -> None:
+def _cache_headers(response: HttpResponseBase, source: LayerSource, etag: str) -> None:
     set_versioned(response, public=source.public, etag=etag, updated=source.updated)
 
 
@@ -177,7 +178,7 @@ def _page_link(request: HttpRequest, cursor: str, rel: str, type_: str) -> dict:
 
 @require_safe
 @ogc_errors
-def items(request: HttpRequest, city_slug: str, collection_id: str) -> HttpResponse:
+def items(request: HttpRequest, city_slug: str, collection_id: str) -> HttpResponseBase:
     city, source = resolve_source(city_slug, request.user, collection_id)
     html = wants_html(request)
     query = query_from_params(source, request.GET, ogc=True)
@@ -185,9 +186,9 @@ def items(request: HttpRequest, city_slug: str, collection_id: str) -> HttpRespo
         source.city_id, source.cache_id, source.version, request.GET.urlencode(), html
     )
     if _not_modified(request, etag):
-        response = HttpResponseNotModified()
-        _cache_headers(response, source, etag)
-        return response
+        not_modified = HttpResponseNotModified()
+        _cache_headers(not_modified, source, etag)
+        return not_modified
     if html:
         query.limit = min(query.limit or HTML_MAX_ITEMS, HTML_MAX_ITEMS)
     matched, exact = number_matched(source, query)
@@ -385,6 +386,7 @@ def tile_response(
 ) -> HttpResponse:
     tile = parse_tile(z, x, y)
     etag = tile_etag(source, tile)
+    response: HttpResponse
     if _not_modified(request, etag):
         response = HttpResponseNotModified()
     else:

@@ -8,11 +8,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import geopandas as gpd
 import pyogrio
 import shapely
-from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point
 from django.db import transaction
 from pyproj import Geod
 from shapely.validation import explain_validity
@@ -209,8 +210,15 @@ def _geodesic_km2(geom: shapely.Geometry) -> float:
     return abs(_GEOD.geometry_area_perimeter(geom)[0]) / 1e6
 
 
-def _to_geos(geom: shapely.Geometry) -> MultiPolygon:
-    return GEOSGeometry(shapely.to_wkb(geom, hex=True), srid=SRID)
+GeosT = TypeVar("GeosT", bound=GEOSGeometry)
+
+
+def _to_geos(geom: shapely.Geometry, kind: type[GeosT]) -> GeosT:
+    """The GEOS twin of a shapely geometry, checked to be a `kind`."""
+    out = GEOSGeometry(shapely.to_wkb(geom, hex=True), srid=SRID)
+    if not isinstance(out, kind):
+        raise TypeError(f"expected a {kind.__name__}, got a {out.geom_type}")
+    return out
 
 
 def onboard_city(
@@ -304,7 +312,8 @@ def onboard_city(
             f"{len(odd)} area codes do not start with the city code {code} "
             f"(e.g. {odd[0]})."
         )
-    if report.errors:
+    # A missing name, code or time zone is one of the errors reported above.
+    if report.errors or not (name and code and time_zone):
         raise OnboardingError(report)
 
     report.kecamatan, report.kelurahan = len(kecamatan), len(kelurahan)
@@ -346,8 +355,8 @@ def _write(
     language: str,
     report: OnboardingReport,
 ) -> None:
-    boundary_geos = _to_geos(boundary)
-    center = _to_geos(boundary.point_on_surface())
+    boundary_geos = _to_geos(boundary, MultiPolygon)
+    center = _to_geos(boundary.point_on_surface(), Point)
     city = City.objects.select_for_update().filter(slug=slug).first()
     other = City.objects.filter(code=code).exclude(slug=slug).first()
     if other is not None:
@@ -386,7 +395,7 @@ def _write(
     saved: dict[str, AdminArea] = {}
     for item in kecamatan + kelurahan:  # parents first
         parent = saved[item.parent_code] if item.parent_code else None
-        geos = _to_geos(item.geom)
+        geos = _to_geos(item.geom, MultiPolygon)
         values = {
             "name": item.name,
             "level": item.level,
