@@ -477,24 +477,34 @@ def recover_jobs(*, seconds_since_heartbeat: float) -> Recovered:
     with a clear message, and a cancelled job without a finish time gets one, so the
     purge removes it and its upload. The layer needs no repair: an import writes in
     one transaction, which died with its worker."""
-    from asgiref.sync import async_to_sync
     from procrastinate import jobs as task_states
+    from procrastinate import sql as task_sql
     from procrastinate.contrib.django.django_connector import DjangoConnector
     from procrastinate.contrib.django.models import ProcrastinateJob
-    from procrastinate.manager import JobManager
 
     recovered = Recovered()
-    manager = JobManager(DjangoConnector())
-    stalled = async_to_sync(manager.get_stalled_jobs)(
-        queue=QUEUE, seconds_since_heartbeat=seconds_since_heartbeat
-    )
+    # procrastinate's own queries (those behind JobManager.get_stalled_jobs and
+    # finish_job_by_id_async) through its Django connector's synchronous methods: the
+    # async manager needs async_to_sync, which refuses to run in a thread that has an
+    # event loop (a Playwright test, an ASGI caller).
+    connector = DjangoConnector()
+    stalled = [
+        task_states.Job.from_row(row)
+        for row in connector.execute_query_all(
+            query=task_sql.queries["select_stalled_jobs_by_heartbeat"],
+            queue=QUEUE,
+            task_name=None,
+            seconds_since_heartbeat=seconds_since_heartbeat,
+        )
+    ]
     for task in stalled:
         try:
-            async_to_sync(manager.finish_job_by_id_async)(
+            connector.execute_query(
+                query=task_sql.queries["finish_job"],
                 # A job read back from procrastinate's table has its id (None is
                 # only a job not yet deferred).
                 job_id=cast(int, task.id),
-                status=task_states.Status.FAILED,
+                status=task_states.Status.FAILED.value,
                 delete_job=False,
             )
         except Exception:  # finished meanwhile by someone else

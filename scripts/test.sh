@@ -27,6 +27,8 @@ if [ "${SKIP_LINT:-0}" != 1 ]; then
   echo "==> ruff"
   .venv/bin/ruff check .
   .venv/bin/ruff format --check . >/dev/null || { .venv/bin/ruff format --check .; exit 1; }
+  echo "==> mypy"
+  DJANGO_SECRET_KEY=mypy-only .venv/bin/mypy gis_platform tenancy layers importers workflow reports demo bench
   echo "==> migrations are committed"
   $PY manage.py makemigrations --check --dry-run >/dev/null
 fi

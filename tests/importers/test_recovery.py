@@ -239,3 +239,24 @@ def test_the_recovery_runs_inside_a_real_worker(api, city, layer, points, tmp_pa
     # (The worker's periodic deferrer may have run it too: all of them succeeded.)
     runs = ProcrastinateJob.objects.filter(task_name="importers.recover_jobs")
     assert set(runs.values_list("status", flat=True)) == {"succeeded"}
+
+
+def test_recovery_runs_where_an_event_loop_is_running(
+    api, city, layer, points, tmp_path
+):
+    """The worker's periodic task, an ASGI caller or a Playwright test all call it from
+    a thread with a running event loop, where async_to_sync refuses to run."""
+    import asyncio
+
+    job_id = _upload(api, city, layer, points, tmp_path)
+    # As a lost worker leaves it: running, and no task left to finish it.
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_jobs")
+    ImportJob.objects.filter(pk=job_id).update(status="running")
+
+    async def call() -> jobs.Recovered:
+        return jobs.recover_jobs(seconds_since_heartbeat=60)
+
+    recovered = asyncio.run(call())
+    assert recovered.failed == 1
+    assert ImportJob.objects.get(pk=job_id).status == "failed"
