@@ -6,6 +6,7 @@ A city is data, not code: any file GDAL reads works, and attribute names are opt
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -25,6 +26,26 @@ from tenancy.time_zones import time_zone_for_code
 # A kelurahan must lie in its kecamatan by at least this share of its area: real
 # data has slivers and overlaps of a few per cent along shared edges.
 MIN_NESTING_SHARE = 0.90
+# A city's slug is the first segment of its pages' URLs: it must not be one the
+# platform serves itself (gis_platform/urls.py), or its map would never be reached.
+RESERVED_CITY_SLUGS = frozenset(
+    {
+        "accounts",
+        "admin",
+        "api",
+        "basemap",
+        "favicon.ico",
+        "healthz",
+        "i18n",
+        "jsi18n",
+        "media",
+        "ogc",
+        "open311",
+        "static",
+        "tiles",
+    }
+)
+_CITY_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _GEOD = Geod(ellps="WGS84")
 logger = logging.getLogger(__name__)
 
@@ -240,6 +261,15 @@ def onboard_city(
     zone of the province in the city's Kemendagri code (WIB, WITA or WIT)."""
     names = names or FieldNames()
     report = OnboardingReport()
+    if not _CITY_SLUG.fullmatch(slug) or len(slug) > 80:
+        report.errors.append(
+            f"slug: {slug[:60]!r} must be lower-case letters, digits and single "
+            "hyphens (e.g. kota-gorontalo), at most 80 characters."
+        )
+    elif slug in RESERVED_CITY_SLUGS:
+        report.errors.append(
+            f"slug: {slug!r} is a path the platform serves itself; choose another."
+        )
     kec_frame = _read(kecamatan_path, "kecamatan", srid, report)
     kel_frame = _read(kelurahan_path, "kelurahan", srid, report)
     city_frame = _read(city_path, "city", srid, report) if city_path else None

@@ -244,3 +244,17 @@ def test_dry_run_writes_nothing(db):
     )
     assert "would be written" in out.getvalue()
     _changes_nothing()
+
+
+@pytest.mark.parametrize("slug", ["basemap", "api", "Kota Baru", "kota--baru", "kota_baru"])
+def test_reserved_or_malformed_city_slugs_are_refused(db, slug):
+    from tenancy.models import City
+
+    err = StringIO()
+    with pytest.raises(CommandError) as exc:
+        call_command(
+            "onboard_city", slug, *_flags(TANGERANG), stdout=StringIO(), stderr=err
+        )
+    assert "nothing was changed" in str(exc.value)
+    assert "slug:" in err.getvalue()
+    assert not City.objects.exists()
