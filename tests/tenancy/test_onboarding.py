@@ -246,7 +246,9 @@ def test_dry_run_writes_nothing(db):
     _changes_nothing()
 
 
-@pytest.mark.parametrize("slug", ["basemap", "api", "Kota Baru", "kota--baru", "kota_baru"])
+@pytest.mark.parametrize(
+    "slug", ["basemap", "api", "Kota Baru", "kota--baru", "kota_baru"]
+)
 def test_reserved_or_malformed_city_slugs_are_refused(db, slug):
     from tenancy.models import City
 
