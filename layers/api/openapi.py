@@ -19,9 +19,9 @@ from layers.engine.crs import SUPPORTED
 from layers.engine.registry import city_by_slug, sources_for
 from layers.engine.spatial import MAX_NEAREST, MAX_RADIUS_M
 from layers.ogc.documents import (
-    CRS_ALIASES,
     component_schemas,
     error_responses,
+    filter_params,
     query_param,
 )
 from layers.ogc.responses import OPENAPI, json_response, ogc_errors
@@ -58,36 +58,6 @@ def _get(op_id: str, summary: str, params: list, responses: dict) -> dict[str, A
             "responses": responses,
         }
     }
-
-
-def _filter_params() -> list[dict[str, Any]]:
-    """The filters every feature endpoint shares (layers.engine.requests)."""
-    crs_values = [crs.uri for crs in SUPPORTED] + CRS_ALIASES
-    return [
-        query_param(
-            "bbox",
-            {
-                "type": "array",
-                "items": {"type": "number"},
-                "minItems": 4,
-                "maxItems": 6,
-            },
-            "min_lon,min_lat,max_lon,max_lat (in bbox-crs)",
-            style="form",
-            explode=False,
-        ),
-        query_param("bbox-crs", {"type": "string", "enum": crs_values}, "CRS of bbox"),
-        query_param("datetime", {"type": "string"}, "RFC 3339 instant or interval"),
-        query_param("filter", {"type": "string"}, "CQL2 filter"),
-        query_param(
-            "filter-lang",
-            {"type": "string", "enum": ["cql2-text", "cql2-json"]},
-            "Filter language",
-        ),
-        query_param(
-            "filter-crs", {"type": "string", "enum": crs_values}, "CRS of filter"
-        ),
-    ]
 
 
 def _paging_params() -> list[dict[str, Any]]:
@@ -154,7 +124,7 @@ def layers_api_document(request: HttpRequest, city_slug: str) -> dict[str, Any]:
                 "Features of a layer (property filters: ?<name>=<value>)",
                 [
                     layer,
-                    *_filter_params(),
+                    *filter_params(),
                     *_paging_params(),
                     query_param(
                         "precision",
@@ -172,7 +142,7 @@ def layers_api_document(request: HttpRequest, city_slug: str) -> dict[str, Any]:
             "/layers/{layer}/near": _get(
                 "getFeaturesNear",
                 "Features within radius_m metres of a point, nearest first",
-                [layer, lon, lat, radius, *_filter_params()],
+                [layer, lon, lat, radius, *filter_params()],
                 features,
             ),
             "/layers/{layer}/nearest": _get(
@@ -187,7 +157,7 @@ def layers_api_document(request: HttpRequest, city_slug: str) -> dict[str, Any]:
                         {"type": "integer", "minimum": 1, "maximum": MAX_NEAREST},
                         "How many (default 5)",
                     ),
-                    *_filter_params(),
+                    *filter_params(),
                 ],
                 features,
             ),
@@ -206,7 +176,7 @@ def layers_api_document(request: HttpRequest, city_slug: str) -> dict[str, Any]:
                         {"type": "string"},
                         "GeoJSON Polygon or MultiPolygon (lon/lat)",
                     ),
-                    *_filter_params(),
+                    *filter_params(),
                     *_paging_params(),
                 ],
                 features,
@@ -226,7 +196,7 @@ def layers_api_document(request: HttpRequest, city_slug: str) -> dict[str, Any]:
                         {"type": "string", "enum": ["json", "geojson"]},
                         "Format",
                     ),
-                    *_filter_params(),
+                    *filter_params(),
                 ],
                 {
                     "200": {
@@ -249,7 +219,7 @@ def layers_api_document(request: HttpRequest, city_slug: str) -> dict[str, Any]:
                         "Admin level",
                         "path",
                     ),
-                    _filter_params()[0],
+                    filter_params()[0],
                     query_param(
                         "precision",
                         {"type": "integer", "minimum": 0, "maximum": 15},

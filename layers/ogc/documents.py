@@ -390,6 +390,37 @@ def component_schemas() -> dict[str, Any]:
     }
 
 
+def filter_params() -> list[dict[str, Any]]:
+    """The filters every feature endpoint shares (layers.engine.requests): OGC items
+    and the JSON API document them alike."""
+    crs_values = [crs.uri for crs in SUPPORTED] + CRS_ALIASES
+    return [
+        query_param(
+            "bbox",
+            {
+                "type": "array",
+                "items": {"type": "number"},
+                "minItems": 4,
+                "maxItems": 6,
+            },
+            "Bounding box: min x, min y, max x, max y in bbox-crs",
+            style="form",
+            explode=False,
+        ),
+        query_param("bbox-crs", {"type": "string", "enum": crs_values}, "CRS of bbox"),
+        query_param("datetime", {"type": "string"}, "RFC 3339 instant or interval"),
+        query_param("filter", {"type": "string"}, "CQL2 filter"),
+        query_param(
+            "filter-lang",
+            {"type": "string", "enum": ["cql2-text", "cql2-json"]},
+            "Filter language",
+        ),
+        query_param(
+            "filter-crs", {"type": "string", "enum": crs_values}, "CRS of filter"
+        ),
+    ]
+
+
 def query_param(
     name: str, schema: dict, desc: str, where: str = "query", **extra: Any
 ) -> dict:
@@ -458,31 +489,9 @@ def openapi(request: HttpRequest, city: City, sources: list[LayerSource]) -> dic
             {"type": "integer", "minimum": 1, "maximum": 10000},
             "Page size (larger values are capped at the server's maximum)",
         ),
-        query_param(
-            "bbox",
-            {
-                "type": "array",
-                "items": {"type": "number"},
-                "minItems": 4,
-                "maxItems": 6,
-            },
-            "Bounding box: min x, min y, max x, max y in bbox-crs",
-            style="form",
-            explode=False,
-        ),
-        query_param("bbox-crs", {"type": "string", "enum": crs_values}, "CRS of bbox"),
-        query_param("datetime", {"type": "string"}, "RFC 3339 instant or interval"),
+        *filter_params(),
         crs,
         precision,
-        query_param("filter", {"type": "string"}, "CQL2 filter"),
-        query_param(
-            "filter-lang",
-            {"type": "string", "enum": ["cql2-text", "cql2-json"]},
-            "Filter language",
-        ),
-        query_param(
-            "filter-crs", {"type": "string", "enum": crs_values}, "CRS of filter"
-        ),
         query_param(
             "cursor",
             {"type": "string", "pattern": "^[ab]?[0-9]{1,18}$"},
