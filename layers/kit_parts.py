@@ -23,6 +23,7 @@ from tenancy.kits import (
     check_choice,
     check_text,
     entries,
+    in_reading_order,
     kit_codes,
     register_kit_part,
 )
@@ -45,14 +46,6 @@ FIELDS = (
 FIELD_ORDER = ("name", "type", "label", "labels", "hidden")
 
 
-def _ordered(field: dict[str, Any]) -> dict[str, Any]:
-    """A schema field with its keys in reading order (jsonb stores them sorted)."""
-    rank = {key: i for i, key in enumerate(FIELD_ORDER)}
-    return dict(
-        sorted(field.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
-    )
-
-
 def export_layers(city: City) -> list[dict[str, Any]]:
     layers = Layer.objects.filter(city=city).select_related("agency")
     return [
@@ -66,7 +59,7 @@ def export_layers(city: City) -> list[dict[str, Any]]:
             "visibility": layer.visibility,
             "license": layer.license,
             "attribution": layer.attribution,
-            "schema": [_ordered(field) for field in layer.schema],
+            "schema": [in_reading_order(field, FIELD_ORDER) for field in layer.schema],
             "style": layer.style,
         }
         for layer in layers.order_by("slug")

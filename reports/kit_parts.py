@@ -14,6 +14,7 @@ from tenancy.kits import (
     check_text,
     check_whole,
     entries,
+    in_reading_order,
     kit_codes,
     register_kit_part,
 )
@@ -40,14 +41,6 @@ CATEGORY_OPTIONAL = (
 QUESTION_ORDER = ("code", "description", "datatype", "required", "choices")
 
 
-def _ordered(item: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
-    """The mapping with its keys in reading order (jsonb stores them sorted)."""
-    rank = {key: i for i, key in enumerate(order)}
-    return dict(
-        sorted(item.items(), key=lambda kv: (rank.get(kv[0], len(order)), kv[0]))
-    )
-
-
 def export_categories(city: City) -> list[dict[str, Any]]:
     rows = Category.objects.filter(city=city).select_related("agency")
     return [
@@ -62,7 +55,7 @@ def export_categories(city: City) -> list[dict[str, Any]]:
             "publicity": c.publicity,
             "fuzz_m": c.fuzz_m,
             "keywords": [k.strip() for k in c.keywords.split(",") if k.strip()],
-            "questions": [_ordered(q, QUESTION_ORDER) for q in c.questions],
+            "questions": [in_reading_order(q, QUESTION_ORDER) for q in c.questions],
             "active": c.active,
         }
         for c in rows.order_by("order", "name", "code")

@@ -283,6 +283,15 @@ def check_choice(
         )
 
 
+def in_reading_order(item: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    """A mapping with its keys in reading order for a kit file (jsonb stores them
+    sorted): the keys named in `order` first, the rest alphabetically."""
+    rank = {key: i for i, key in enumerate(order)}
+    return dict(
+        sorted(item.items(), key=lambda kv: (rank.get(kv[0], len(order)), kv[0]))
+    )
+
+
 def kit_codes(kit: Kit, part: str, key: str) -> set[str] | None:
     """The `key` values of another part's entries, for cross-checks: empty when the
     kit lacks that part, None when that part is itself broken (its own problems are
