@@ -36,6 +36,12 @@ INSTALLED_APPS = [
     "layers",
     "importers",
     "reports",
+    "observations",
+    "permits",
+    "jobs",
+    "facilities",
+    "dashboard",
+    "planner",
     "demo",
 ]
 

@@ -1,7 +1,8 @@
 """The apps import each other in one direction only, and no modules import each other
 in a circle (docs/architecture.md, "Apps and folders"):
 
-    gis_platform  <  tenancy, workflow  <  layers  <  importers  <  reports  <  demo
+    gis_platform  <  tenancy, workflow  <  layers  <  importers  <  reports
+      <  observations, permits, jobs, facilities  <  dashboard, planner  <  demo
 
 An app may import the apps to its left (and gis_platform's shared helpers); the
 project package gis_platform imports no app except in urls.py and settings.py. Every
@@ -26,7 +27,13 @@ LEVEL = {
     "layers": 2,
     "importers": 3,
     "reports": 4,
-    "demo": 5,
+    "observations": 5,
+    "permits": 5,
+    "jobs": 5,
+    "facilities": 5,
+    "dashboard": 6,
+    "planner": 6,
+    "demo": 7,
 }
 # Modules allowed to look upwards: the root URLconf and settings wire every app.
 WIRING = {"gis_platform.urls", "gis_platform.settings"}
