@@ -28,7 +28,7 @@ if [ "${SKIP_LINT:-0}" != 1 ]; then
   .venv/bin/ruff check .
   .venv/bin/ruff format --check . >/dev/null || { .venv/bin/ruff format --check .; exit 1; }
   echo "==> mypy"
-  DJANGO_SECRET_KEY=mypy-only .venv/bin/mypy gis_platform tenancy layers importers workflow reports demo bench
+  DJANGO_SECRET_KEY=mypy-only .venv/bin/mypy gis_platform tenancy layers importers workflow reports observations permits jobs facilities dashboard planner demo bench
   echo "==> migrations are committed"
   $PY manage.py makemigrations --check --dry-run >/dev/null
 fi
