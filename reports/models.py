@@ -289,6 +289,11 @@ class ReportEvent(TimelineEvent):
         SUPPORTED = "supported", _("Supported")
         NOTE = "note", _("Note")
         OVERDUE = "overdue", _("Past its target time")
+        # The reporter's verdict on a resolution (reports.notifications.verdict):
+        # confirmed closes the report, reopened sends it back to work and counts in
+        # the reopen rate.
+        CONFIRMED = "confirmed", _("Confirmed fixed by the reporter")
+        REOPENED = "reopened", _("Reopened by the reporter")
 
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
@@ -369,3 +374,114 @@ class Open311Application(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Subscription(models.Model):
+    """Someone who wants to hear about a report: its reporter (from the contact they
+    gave) or a supporter who asked (active once they confirm the address). One row
+    per report, channel and address; `language` is the page's language when they
+    subscribed, so messages come in it."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("SMS")
+        WHATSAPP = "whatsapp", _("WhatsApp")
+
+    class Role(models.TextChoices):
+        REPORTER = "reporter", _("Reporter")
+        SUPPORTER = "supporter", _("Supporter")
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices)
+    channel = models.CharField(max_length=10, choices=Kind.choices)
+    address = models.CharField(max_length=254)
+    language = models.CharField(max_length=8, default="id")
+    # Where the links in messages point (the site the person used), unless
+    # PETAKOTA_PUBLIC_URL names one.
+    base_url = models.CharField(max_length=200, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city", "report", "channel", "address"],
+                name="subscription_unique_address",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} subscription to {self.report_id}"
+
+
+class Notification(models.Model):
+    """One message to send (a transactional outbox row, written in the same
+    transaction as the event it tells about). The worker sends it, retries with
+    backoff, and the unique (subscription, event) pair means one event is never
+    queued twice for the same person. A resend after a crash between sending and
+    recording carries the same Message-ID / Idempotency-Key, so the mail client or
+    gateway drops the copy."""
+
+    class Purpose(models.TextChoices):
+        EVENT = "event", _("Report update")
+        MY_REPORTS = "my_reports", _("My reports link")
+        CONFIRM = "confirm", _("Confirm a subscription")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Gave up")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(max_length=12, choices=Purpose.choices)
+    subscription = models.ForeignKey(
+        Subscription,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    event = models.ForeignKey(
+        ReportEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    channel = models.CharField(max_length=10, choices=Subscription.Kind.choices)
+    address = models.CharField(max_length=254)
+    language = models.CharField(max_length=8, default="id")
+    base_url = models.CharField(max_length=200, blank=True)
+    # For links that are not derived from the event (a sign-in link).
+    link = models.CharField(max_length=1000, blank=True)
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "event"],
+                condition=models.Q(event__isnull=False),
+                name="notification_once_per_event",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(state="pending"),
+                name="notification_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} notification {self.pk} ({self.state})"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"petakota-notification-{self.pk}"
