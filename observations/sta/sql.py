@@ -1,0 +1,472 @@
+"""Compile a SensorThings request (entity type, conditions, OData options) to one
+SQL statement whose rows are the entities' JSON, built by PostgreSQL.
+
+Values from the request are only ever bound parameters (`%(pN)s`); table and
+column names come from observations/sta/schema.py. Expanded navigation properties
+are correlated subqueries aggregated with `json_agg`, so a page with `$expand` is
+still one statement.
+"""
+
+# This module writes SQL text from the names in observations/sta/schema.py; every
+# value from a request is a bound parameter (%(pN)s), never part of the text.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib.gis.geos import GEOSException, GEOSGeometry
+
+from gis_platform.edges import EdgeError, check_lon_lat
+from observations.sta.odata import (
+    Binary,
+    Call,
+    ExpandItem,
+    Literal,
+    Node,
+    ODataError,
+    Options,
+    OrderItem,
+    Path,
+    Unary,
+)
+from observations.sta.schema import (
+    BOOL,
+    DATETIME,
+    GEOMETRY,
+    JSON,
+    NULL,
+    NUMBER,
+    STRING,
+    EntityType,
+    Nav,
+    entity_types,
+)
+
+DEFAULT_TOP = 100
+MAX_TOP = 1000
+MAX_ARITHMETIC = 16
+MAX_GEOMETRY_POINTS = 10_000
+
+_COMPARE = {"eq": "=", "ne": "<>", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+_ARITH = {"add": "+", "sub": "-", "mul": "*"}
+_SPATIAL = {
+    "st_equals": "ST_Equals",
+    "st_disjoint": "ST_Disjoint",
+    "st_touches": "ST_Touches",
+    "st_within": "ST_Within",
+    "st_overlaps": "ST_Overlaps",
+    "st_crosses": "ST_Crosses",
+    "st_intersects": "ST_Intersects",
+    "st_contains": "ST_Contains",
+    "geo.intersects": "ST_Intersects",
+}
+_TYPE_WORDS = {
+    NUMBER: "a number",
+    STRING: "text",
+    DATETIME: "a date/time",
+    GEOMETRY: "a geometry",
+    BOOL: "true/false",
+    JSON: "a JSON value",
+    NULL: "null",
+}
+_NUMBERS_IN_WKT = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who asks, reduced to what the SQL needs: the city and the layers whose
+    features the user may see (tenancy.access via layers' visible_to)."""
+
+    city_id: int
+    layer_ids: tuple[int, ...]
+    base_url: str  # .../sta/<city>/v1.1/
+
+
+@dataclass
+class Compiler:
+    scope: Scope
+    params: dict[str, Any] = field(default_factory=dict)
+    _aliases: int = 0
+    _arith: int = 0
+
+    def __post_init__(self) -> None:
+        self.params.update(
+            city=self.scope.city_id,
+            layers=list(self.scope.layer_ids),
+            base=self.scope.base_url,
+        )
+
+    # --- helpers -----------------------------------------------------------------
+    def bind(self, value: Any) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f"%({name})s"
+
+    def alias(self) -> str:
+        self._aliases += 1
+        return f"t{self._aliases}"
+
+    @staticmethod
+    def on(template: str, alias: str) -> str:
+        return template.replace("{t}", alias)
+
+    def visible(self, entity: EntityType, alias: str) -> str:
+        return self.on(entity.visibility, alias)
+
+    def self_link(self, entity: EntityType, alias: str) -> str:
+        return f"(%(base)s || '{entity.plural}(' || {alias}.id || ')')"
+
+    # --- filters -----------------------------------------------------------------
+    def condition(self, node: Node, entity: EntityType, alias: str) -> str:
+        sql, kind = self.expr(node, entity, alias)
+        if kind not in (BOOL, NULL):
+            raise ODataError("$filter", "must be a condition (true or false).")
+        return sql
+
+    def expr(self, node: Node, entity: EntityType, alias: str) -> tuple[str, str]:
+        if isinstance(node, Literal):
+            return self.literal(node)
+        if isinstance(node, Path):
+            return self.path(node.parts, entity, alias)
+        if isinstance(node, Unary):
+            inner, kind = self.expr(node.operand, entity, alias)
+            if node.op == "not":
+                if kind not in (BOOL, NULL):
+                    raise ODataError("$filter", "not needs a condition.")
+                return f"(NOT {inner})", BOOL
+            if kind != NUMBER:
+                raise ODataError("$filter", "'-' needs a number.")
+            return f"(-({inner})::numeric)", NUMBER
+        if isinstance(node, Binary):
+            return self.binary(node, entity, alias)
+        return self.call(node, entity, alias)
+
+    def literal(self, node: Literal) -> tuple[str, str]:
+        if node.kind == "string":
+            return f"{self.bind(node.value)}::text", STRING
+        if node.kind == "int":
+            return f"{self.bind(node.value)}::bigint", NUMBER
+        if node.kind == "float":
+            return f"{self.bind(node.value)}::double precision", NUMBER
+        if node.kind == "bool":
+            return f"{self.bind(node.value)}::boolean", BOOL
+        if node.kind == "datetime":
+            if not isinstance(node.value, datetime):
+                raise ODataError("$filter", "a date/time literal is malformed.")
+            return f"{self.bind(node.value)}::timestamptz", DATETIME
+        if node.kind == "geography":
+            return (
+                f"ST_GeomFromText({self.bind(_wkt(str(node.value)))}, 4326)",
+                GEOMETRY,
+            )
+        return "NULL", NULL
+
+    def path(
+        self, parts: tuple[str, ...], entity: EntityType, alias: str
+    ) -> tuple[str, str]:
+        head = parts[0]
+        nav = entity.navs.get(head)
+        if nav is not None:
+            if len(parts) == 1:
+                raise ODataError("$filter", f"{head} is an entity, not a value.")
+            if nav.same_row:
+                return self.path(parts[1:], entity_types()[nav.target], alias)
+            if nav.many:
+                raise ODataError(
+                    "$filter",
+                    f"{head} is a collection; filter on it from its own entity set.",
+                )
+            target = entity_types()[nav.target]
+            rest = parts[1:]
+            if nav.parent_fk and len(rest) == 1 and rest[0] in ("id", "@iot.id"):
+                return f"{alias}.{nav.parent_fk}", NUMBER
+            child = self.alias()
+            inner, kind = self.path(rest, target, child)
+            cond = nav.cond.replace("{c}", child).replace("{p}", alias)
+            source = self.on(target.source, child)
+            return f"(SELECT {inner} FROM {source} WHERE {cond} LIMIT 1)", kind
+        name = "/".join(parts)
+        prop = entity.prop(name)
+        if prop is None and head in ("properties", "parameters") and len(parts) > 1:
+            base = entity.prop(head)
+            if base is not None and base.sql is not None:
+                keys = ", ".join(self.bind(p) for p in parts[1:])
+                return f"({self.on(base.sql, alias)}::jsonb -> {keys})", JSON
+        if prop is None:
+            raise ODataError("$filter", f"{entity.name} has no property {name!r}.")
+        if prop.sql is None:
+            raise ODataError("$filter", f"{name} cannot be used in a filter.")
+        sql = self.on(prop.sql, alias)
+        if prop.type == JSON:
+            sql = f"({sql})::jsonb"
+        return sql, prop.type
+
+    def binary(self, node: Binary, entity: EntityType, alias: str) -> tuple[str, str]:
+        op = node.op
+        left, lk = self.expr(node.left, entity, alias)
+        right, rk = self.expr(node.right, entity, alias)
+        if op in ("and", "or"):
+            if lk not in (BOOL, NULL) or rk not in (BOOL, NULL):
+                raise ODataError("$filter", f"{op} joins conditions (true or false).")
+            return f"({left} {op.upper()} {right})", BOOL
+        if op in _COMPARE:
+            return self.compare(op, left, lk, right, rk), BOOL
+        self._arith += 1
+        if self._arith > MAX_ARITHMETIC:
+            raise ODataError("$filter", f"has more than {MAX_ARITHMETIC} operations.")
+        if lk not in (NUMBER, NULL) or rk not in (NUMBER, NULL):
+            raise ODataError("$filter", f"{op} needs numbers.")
+        # numeric: no overflow error on huge values; NULLIF: no division by zero.
+        if op == "div":
+            return f"(({left})::numeric / NULLIF(({right})::numeric, 0))", NUMBER
+        if op == "mod":
+            return f"mod(({left})::numeric, NULLIF(({right})::numeric, 0))", NUMBER
+        return f"(({left})::numeric {_ARITH[op]} ({right})::numeric)", NUMBER
+
+    def compare(self, op: str, left: str, lk: str, right: str, rk: str) -> str:
+        sql_op = _COMPARE[op]
+        if NULL in (lk, rk):
+            if op not in ("eq", "ne"):
+                raise ODataError("$filter", "null can only be compared with eq or ne.")
+            other = right if lk == NULL else left
+            return f"({other} IS {'NOT ' if op == 'ne' else ''}NULL)"
+        if lk == JSON or rk == JSON:
+            # jsonb compares numbers as numbers and text as text, never raising.
+            lj = left if lk == JSON else f"to_jsonb({left})"
+            rj = right if rk == JSON else f"to_jsonb({right})"
+            return f"({lj} {sql_op} {rj})"
+        if lk != rk:
+            raise ODataError(
+                "$filter",
+                f"cannot compare {_TYPE_WORDS[lk]} with {_TYPE_WORDS[rk]}.",
+            )
+        if lk == GEOMETRY:
+            raise ODataError("$filter", "compare geometries with st_equals.")
+        return f"({left} {sql_op} {right})"
+
+    def text_arg(self, node: Node, entity: EntityType, alias: str) -> str:
+        sql, kind = self.expr(node, entity, alias)
+        if kind == JSON:
+            return f"(({sql}) #>> '{{}}')"
+        if kind not in (STRING, NULL):
+            raise ODataError("$filter", f"expected text but found {_TYPE_WORDS[kind]}.")
+        return sql
+
+    def typed_arg(self, node: Node, entity: EntityType, alias: str, want: str) -> str:
+        sql, kind = self.expr(node, entity, alias)
+        if kind not in (want, NULL):
+            raise ODataError(
+                "$filter",
+                f"expected {_TYPE_WORDS[want]} but found {_TYPE_WORDS[kind]}.",
+            )
+        return sql
+
+    def call(self, node: Call, entity: EntityType, alias: str) -> tuple[str, str]:
+        name, args = node.name, node.args
+
+        def text(i: int) -> str:
+            return self.text_arg(args[i], entity, alias)
+
+        def typed(i: int, want: str) -> str:
+            return self.typed_arg(args[i], entity, alias, want)
+
+        if name == "substringof":
+            return f"(strpos({text(1)}, {text(0)}) > 0)", BOOL
+        if name == "contains":
+            return f"(strpos({text(0)}, {text(1)}) > 0)", BOOL
+        if name == "startswith":
+            return f"starts_with({text(0)}, {text(1)})", BOOL
+        if name == "endswith":
+            a, b = text(0), text(1)
+            return f"(right({a}, char_length({b})) = {b})", BOOL
+        if name == "length":
+            return f"char_length({text(0)})", NUMBER
+        if name == "indexof":
+            return f"(strpos({text(0)}, {text(1)}) - 1)", NUMBER
+        if name == "substring":
+            start = _clamped_int(typed(1, NUMBER))
+            if len(args) == 3:
+                count = _clamped_int(typed(2, NUMBER), low=0)
+                return f"substr({text(0)}, {start} + 1, {count})", STRING
+            return f"substr({text(0)}, {start} + 1)", STRING
+        if name == "tolower":
+            return f"lower({text(0)})", STRING
+        if name == "toupper":
+            return f"upper({text(0)})", STRING
+        if name == "trim":
+            return f"btrim({text(0)})", STRING
+        if name == "concat":
+            return f"({text(0)} || {text(1)})", STRING
+        if name in ("year", "month", "day", "hour", "minute", "second"):
+            moment = typed(0, DATETIME)
+            return f"extract({name} FROM ({moment}) AT TIME ZONE 'UTC')", NUMBER
+        if name == "date":
+            moment = typed(0, DATETIME)
+            day = f"date_trunc('day', ({moment}) AT TIME ZONE 'UTC')"
+            return f"({day} AT TIME ZONE 'UTC')", DATETIME
+        if name == "now":
+            return "now()", DATETIME
+        if name in ("round", "floor", "ceiling"):
+            fn = {"round": "round", "floor": "floor", "ceiling": "ceil"}[name]
+            return f"{fn}(({typed(0, NUMBER)})::numeric)", NUMBER
+        if name == "geo.distance":
+            a, b = typed(0, GEOMETRY), typed(1, GEOMETRY)
+            # Metres on the spheroid (FROST answers in degrees of the CRS).
+            return f"ST_Distance(({a})::geography, ({b})::geography)", NUMBER
+        if name == "geo.length":
+            return f"ST_Length(({typed(0, GEOMETRY)})::geography)", NUMBER
+        if name in _SPATIAL:
+            a, b = typed(0, GEOMETRY), typed(1, GEOMETRY)
+            return f"{_SPATIAL[name]}({a}, {b})", BOOL
+        raise ODataError("$filter", f"the function {name} is not supported.")
+
+    # --- ordering ----------------------------------------------------------------
+    def order_by(
+        self, items: list[OrderItem], entity: EntityType, alias: str, option: str
+    ) -> str:
+        parts: list[str] = []
+        for item in items:
+            try:
+                sql, kind = self.expr(item.expr, entity, alias)
+            except ODataError as exc:
+                raise ODataError(option, exc.message) from None
+            if kind == GEOMETRY:
+                raise ODataError(option, "cannot order by a geometry.")
+            parts.append(f"{sql} {'DESC' if item.descending else 'ASC'}")
+        for column, descending in entity.default_order:
+            parts.append(f"{self.on(column, alias)} {'DESC' if descending else 'ASC'}")
+        return ", ".join(parts)
+
+    # --- JSON --------------------------------------------------------------------
+    def entity_json(
+        self, entity: EntityType, alias: str, options: Options, *, ref: bool = False
+    ) -> str:
+        pairs: list[tuple[str, str]] = []
+        if ref:
+            pairs.append(("@iot.selfLink", self.self_link(entity, alias)))
+            return _build(pairs)
+        selected = options.select
+        names = set(selected or [])
+        for name in names:
+            if name in ("id", "@iot.id", "@iot.selfLink"):
+                continue
+            prop = entity.props.get(name)
+            if (prop is None or "/" in name) and name not in entity.navs:
+                raise ODataError("$select", f"{entity.name} has no property {name!r}.")
+        everything = selected is None
+        if everything or names & {"id", "@iot.id"}:
+            pairs.append(("@iot.id", f"{alias}.id"))
+        if everything or "@iot.selfLink" in names:
+            pairs.append(("@iot.selfLink", self.self_link(entity, alias)))
+        for name, prop in entity.props.items():
+            if name == "@iot.id" or "/" in name:
+                continue
+            if everything or name in names:
+                pairs.append((name, self.on(prop.output or prop.sql or "NULL", alias)))
+        expanded = {item.path[0]: item for item in options.expand}
+        for name in expanded:
+            if name not in entity.navs:
+                raise ODataError(
+                    "$expand", f"{entity.name} has no navigation {name!r}."
+                )
+        for name, nav in entity.navs.items():
+            if name in expanded:
+                pairs.extend(self.expand(nav, alias, expanded[name]))
+            elif everything or name in names:
+                link = f"({self.self_link(entity, alias)} || '/{name}')"
+                pairs.append((f"{name}@iot.navigationLink", link))
+        return _build(pairs)
+
+    def expand(self, nav: Nav, parent: str, item: ExpandItem) -> list[tuple[str, str]]:
+        target = entity_types()[nav.target]
+        child = self.alias()
+        options = item.options
+        where = [nav.cond.replace("{c}", child).replace("{p}", parent)]
+        if not nav.inherits_visibility:
+            where.append(self.visible(target, child))
+        if options.filter is not None:
+            where.append(self.condition(options.filter, target, child))
+        source = self.on(target.source, child)
+        body = self.entity_json(target, child, options)
+        condition = " AND ".join(where)
+        if not nav.many:
+            return [
+                (nav.name, f"(SELECT {body} FROM {source} WHERE {condition} LIMIT 1)")
+            ]
+        order = self.order_by(options.orderby, target, child, "$expand")
+        top = DEFAULT_TOP if options.top is None else options.top
+        rows = (
+            f"SELECT {body} AS j FROM {source} WHERE {condition} ORDER BY {order} "
+            f"LIMIT {self.bind(top)} OFFSET {self.bind(options.skip)}"
+        )
+        pairs = [
+            (
+                nav.name,
+                f"(SELECT coalesce(json_agg(x.j), '[]'::json) FROM ({rows}) x)",
+            )
+        ]
+        if options.count:
+            counted = self.alias()
+            cond2 = nav.cond.replace("{c}", counted).replace("{p}", parent)
+            where2 = [cond2]
+            if not nav.inherits_visibility:
+                where2.append(self.visible(target, counted))
+            if options.filter is not None:
+                where2.append(self.condition(options.filter, target, counted))
+            pairs.insert(
+                0,
+                (
+                    f"{nav.name}@iot.count",
+                    f"(SELECT count(*) FROM {self.on(target.source, counted)} "
+                    f"WHERE {' AND '.join(where2)})",
+                ),
+            )
+        return pairs
+
+
+def _build(pairs: list[tuple[str, str]]) -> str:
+    """json_build_object takes at most 100 arguments: chunk and concatenate."""
+    if not pairs:
+        return "'{}'::json"
+    chunks = [pairs[i : i + 45] for i in range(0, len(pairs), 45)]
+    parts = [
+        "json_build_object(" + ", ".join(f"'{k}', {v}" for k, v in chunk) + ")"
+        for chunk in chunks
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    return "(" + " || ".join(f"{p}::jsonb" for p in parts) + ")::json"
+
+
+def _clamped_int(sql: str, *, low: int = -(10**6)) -> str:
+    return f"(greatest(least(({sql})::numeric, 1000000), {low}))::int"
+
+
+def _wkt(text: str) -> str:
+    """A geography literal's WKT, checked before GEOS sees it: coordinates in range,
+    a bounded size, a valid geometry. Returns GEOS's own WKT."""
+    numbers = _NUMBERS_IN_WKT.findall(text)
+    if len(numbers) > 2 * MAX_GEOMETRY_POINTS:
+        raise ODataError("$filter", "the geometry has too many points.")
+    values = [float(n) for n in numbers]
+    if len(values) % 2:
+        raise ODataError("$filter", "geometries are written with (lon lat) pairs.")
+    for i in range(0, len(values), 2):
+        try:
+            if not (math.isfinite(values[i]) and math.isfinite(values[i + 1])):
+                raise EdgeError("geometry", "coordinates must be finite numbers.")
+            check_lon_lat(values[i], values[i + 1], "geometry")
+        except EdgeError as exc:
+            raise ODataError("$filter", exc.message) from None
+    try:
+        geom = GEOSGeometry(text, srid=4326)
+    except (GEOSException, ValueError, TypeError):
+        raise ODataError("$filter", f"{text[:60]!r} is not valid WKT.") from None
+    if geom.empty or not geom.valid:
+        raise ODataError("$filter", f"the geometry {text[:60]!r} is not valid.")
+    return geom.wkt
