@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from tenancy.models import Agency, City, Membership, Role
 
@@ -167,3 +167,18 @@ def admin_cities(user: User) -> QuerySet[City] | None:
             "city_id"
         )
     )
+
+
+def works_for_agency(user: User, city: City, agency_slug: str) -> bool:
+    """Whether `user` works the records of the agency `agency_slug` of `city` (e.g.
+    Disnaker moderating job vacancies): its editors and field officers, the city's
+    administrators, superusers."""
+    if not user.is_authenticated:
+        return False
+    if _is_superuser(user):
+        return True
+    memberships = Membership.objects.filter(user_id=user.pk, city=city)
+    return memberships.filter(
+        Q(role=Role.CITY_ADMIN)
+        | Q(role__in=AGENCY_ROLES, agency__slug=agency_slug)
+    ).exists()

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext_noop
 from tqdm import tqdm
 
+from demo.jobs import load_demo_jobs
 from demo.places import MARGIN_M, clean_places
 from importers.services import NewLayer, ReadOptions, import_file
 from layers.models import Dimension, Layer
@@ -163,6 +164,8 @@ class Command(BaseCommand):
             layers = tqdm(POI_LAYERS, desc="Demo layers", unit="layer", disable=None)
             for spec in layers:
                 self._load_layer(city, agencies, places, Path(workdir), spec)
+        jobs = load_demo_jobs(city)
+        self.stdout.write(f"  Lowongan kerja: {jobs} demo vacancies created.")
         self.stdout.write(self.style.SUCCESS("Demo city ready: /kota-tangerang/"))
 
     def _load_layer(
