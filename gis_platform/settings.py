@@ -31,6 +31,9 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "leaflet",
     "procrastinate.contrib.django",
+    # Row history (layers/history.py): triggers record every insert, update, delete.
+    "pgtrigger",
+    "pghistory",
     "tenancy",
     "workflow",
     "layers",
@@ -55,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who changed what: the signed-in user and the URL go with every write's history.
+    "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -268,6 +273,11 @@ PETAKOTA_IMPORT_MAX_VERTICES = env_int("PETAKOTA_IMPORT_MAX_VERTICES", 1_000_000
 # Imports replacing a whole layer with at least this many features give the layer a
 # partition of its own, indexed after the load (much faster than row by row).
 PETAKOTA_IMPORT_PARTITION_ROWS = env_int("PETAKOTA_IMPORT_PARTITION_ROWS", 20_000)
+# Imports writing at least this many features are kept in the history as one event
+# (layer, job, counts, who) instead of one per feature (layers/history.py).
+PETAKOTA_HISTORY_BULK_ROWS = env_int("PETAKOTA_HISTORY_BULK_ROWS", 10_000)
+# pghistory's middleware records context (user, URL) for writes only.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # Finished import jobs (with their upload and rejected-rows CSV) are deleted after this
 # many days, uploads previewed but never confirmed after this many hours (a daily task
 # of the worker, or `manage.py purge_imports`).
