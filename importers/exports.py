@@ -33,6 +33,7 @@ from layers.engine.params import parse_int
 from layers.engine.requests import RESERVED, query_from_params
 from layers.engine.sql import Query, where_sql
 from layers.models import Feature, Layer
+from layers.schema import public_fields
 from layers.sources import feature_layer_source
 from tenancy.models import SRID
 
@@ -113,7 +114,7 @@ def _select(
     source = feature_layer_source(layer)
     where, params = where_sql(source, query, paging=False)
     props = []
-    for f in layer.schema:
+    for f in public_fields(layer.schema):  # private attributes never leave
         value: sql.Composable = sql.SQL("t.properties->>{}").format(
             sql.Literal(f["name"])
         )
@@ -189,7 +190,12 @@ def write_gdal(layer: Layer, query: Query, fmt: ExportFormat, folder: Path) -> P
         f"{layer.slug}.shp" if fmt.key == "shp" else f"{layer.slug}{fmt.extension}"
     )
     statement, params = _select(layer, query, sql.SQL("ST_AsBinary(t.geom) AS geom"))
-    columns = ["fid", "external_id", *(f["name"] for f in layer.schema), "geom"]
+    columns = [
+        "fid",
+        "external_id",
+        *(f["name"] for f in public_fields(layer.schema)),
+        "geom",
+    ]
     written = 0
     with connection.cursor() as cursor:
         raw = cursor.cursor

@@ -30,6 +30,7 @@ from importers.models import ImportJob
 from importers.reader import inspect
 from importers.safety import check_size
 from importers.services import NewLayer, import_file, infer_schema, new_layer_slug
+from layers import history
 from layers.models import Layer
 from tenancy.models import Agency, City
 
@@ -377,17 +378,21 @@ def run_job(job_id: int) -> ImportJob | None:
             agency=job.agency,
         )
     try:
-        report = import_file(
-            Path(job.file.path),
-            layer=job.layer,
-            new_layer=new_layer,
-            mode=job.mode,
-            key=job.key or None,
-            options=_options(job),
-            dry_run=job.dry_run,
-            progress=writer,
-            rejected_csv=rejected_csv_path(job),
-        )
+        # Who and which job, on every history event the import writes.
+        with history.change_context(
+            user=job.created_by_id, import_job=job.pk, note=f"import ({job.mode})"
+        ):
+            report = import_file(
+                Path(job.file.path),
+                layer=job.layer,
+                new_layer=new_layer,
+                mode=job.mode,
+                key=job.key or None,
+                options=_options(job),
+                dry_run=job.dry_run,
+                progress=writer,
+                rejected_csv=rejected_csv_path(job),
+            )
     except ImportCancelled as exc:
         job.status, job.error = ImportJob.Status.CANCELLED, str(exc)
     except ImportFailed as exc:

@@ -11,6 +11,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from importers.reader import (
 )
 from importers.report import MAX_REPORTED_REJECTS, ImportReport
 from importers.safety import check_feature_count
-from layers import partitions
+from layers import history, partitions
 from layers.models import Dimension, Feature, Layer, Visibility
 from layers.models.layer import (
     GeometryType,
@@ -467,15 +468,25 @@ def _run(
             "mappings": mappings,
             "key": key_column,
         }
+        # A big load is one history event, not one per feature (layers/history.py);
+        # a partition swap fires no feature trigger anyway.
+        bulk = (
+            direct
+            or (whole_layer and staged >= big)
+            or staged >= settings.PETAKOTA_HISTORY_BULK_ROWS
+        )
         try:
-            if direct:
-                counts = staging.finish_load_table(cursor, table, target.pk, staged)
-            elif whole_layer and staged >= big:
-                counts = staging.write_partition(cursor, **write)
-            else:
-                counts = staging.write_features(
-                    cursor, **write, replace=mode == "replace"
-                )
+            with history.bulk_write() if bulk else nullcontext():
+                if direct:
+                    counts = staging.finish_load_table(
+                        cursor, table, target.pk, staged
+                    )
+                elif whole_layer and staged >= big:
+                    counts = staging.write_partition(cursor, **write)
+                else:
+                    counts = staging.write_features(
+                        cursor, **write, replace=mode == "replace"
+                    )
         except partitions.PartitionBusy as exc:
             raise ImportFailed(str(exc)) from exc
         report.rejected_count = staging.rejected_count(cursor)
@@ -487,6 +498,14 @@ def _run(
     report.inserted = counts.inserted
     report.updated = counts.updated
     report.deleted = counts.deleted
+    if bulk:
+        history.record_bulk_load(
+            target,
+            mode=mode,
+            inserted=counts.inserted,
+            updated=counts.updated,
+            deleted=counts.deleted,
+        )
     report.unchanged = (
         report.read - report.rejected_count - counts.inserted - counts.updated
     )

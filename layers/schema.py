@@ -62,3 +62,19 @@ def clean_properties(schema: list[dict[str, str]], properties: Any) -> dict[str,
     if unknown:
         raise ValidationError(f"Unknown properties: {', '.join(unknown)}.")
     return {k: _coerce(k, types[k], v) for k, v in properties.items()}
+
+
+def private_names(schema: Any) -> frozenset[str]:
+    """Attributes marked `"private": true`: kept for the agency, never served (no
+    API, tile, export or history shows them)."""
+    if not isinstance(schema, list):
+        return frozenset()
+    return frozenset(
+        f["name"] for f in schema if isinstance(f, dict) and f.get("private") is True
+    )
+
+
+def public_fields(schema: Any) -> list[dict[str, Any]]:
+    """The schema's fields without the private ones (what any output may show)."""
+    private = private_names(schema)
+    return [f for f in schema or [] if f["name"] not in private]

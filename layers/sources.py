@@ -16,6 +16,7 @@ from django.urls import reverse
 from layers.engine import registry, stats, tiles
 from layers.engine.sources import Download, LayerSource, Queryable, json_key
 from layers.models import Feature, Layer, TileCache, Visibility
+from layers.schema import private_names, public_fields
 from tenancy.models import AdminArea
 
 if TYPE_CHECKING:
@@ -63,8 +64,11 @@ def feature_layer_source(layer: Layer) -> LayerSource:
     """The source of a Feature-backed layer: its rows of layers_feature that have not
     expired (valid_to in the past); a datetime filter selects other times. Typed
     queryables compare numbers as numbers and dates as times."""
+    # Private attributes never leave: not in properties, filters, tiles or fields.
+    private = private_names(layer.schema)
+    public_schema = public_fields(layer.schema)
     queryables = {}
-    for spec in layer.schema:
+    for spec in public_schema:
         cast = _JSON_CASTS.get(spec["type"], "text")
         expr = f"(t.properties->>{json_key(spec['name'])})"
         queryables[spec["name"]] = Queryable(
@@ -84,6 +88,13 @@ def feature_layer_source(layer: Layer) -> LayerSource:
         relation=Feature._meta.db_table,
         city_id=layer.city_id,
         geometry_type=layer.geometry_type,
+        properties_sql=(
+            "(t.properties - ARRAY["
+            + ", ".join(json_key(name) for name in sorted(private))
+            + "]::text[])"
+            if private
+            else "t.properties"
+        ),
         where=(f"t.{_col(Feature, 'layer')} = %s",),
         params=(layer.pk,),
         queryables=queryables,
@@ -105,7 +116,7 @@ def feature_layer_source(layer: Layer) -> LayerSource:
         agency=str(layer.agency)
         if layer.agency_id and Layer.agency.is_cached(layer)
         else None,
-        fields=tuple(layer.schema),
+        fields=tuple(public_schema),
         downloads=_layer_downloads,
         origin=layer,
     )
