@@ -4,18 +4,51 @@ on a layer's own partition; tenant records are kept too."""
 
 from __future__ import annotations
 
+import geopandas as gpd
 import pghistory
 import pytest
 from django.contrib.gis.geos import Point
 from django.db import connection
+from shapely.geometry import Point as ShapelyPoint
 
 from importers.services import NewLayer, import_file
 from layers import history, partitions
 from layers.models import Feature, FeatureEvent, Layer, LayerEvent, RecordEvent
-from tests.factories import AgencyFactory, FeatureFactory, UserFactory
-from tests.importers.conftest import agency, city, layer, points, write  # noqa: F401
+from tests.factories import (
+    AgencyFactory,
+    CityFactory,
+    FeatureFactory,
+    LayerFactory,
+    UserFactory,
+)
+from tests.importers import conftest as files
 
 pytestmark = pytest.mark.django_db(transaction=True)
+write = files.write
+
+
+@pytest.fixture
+def city(db):
+    return CityFactory()
+
+
+@pytest.fixture
+def agency(city):
+    return AgencyFactory(city=city)
+
+
+@pytest.fixture
+def layer(city, agency):
+    return LayerFactory(city=city, agency=agency, slug="fasilitas")
+
+
+@pytest.fixture
+def points() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"kode": ["A1", "B2", "C3"], "nama": ["Satu", "Dua", "Tiga"]},
+        geometry=[ShapelyPoint(x, y) for x, y in files.INSIDE],
+        crs="EPSG:4326",
+    )
 
 
 def _labels(feature_id: int) -> list[str]:
@@ -38,7 +71,8 @@ def test_single_writes_keep_every_version_with_who_and_note(layer):
     assert _labels(fid) == ["insert", "before", "update", "delete"]
     update = FeatureEvent.objects.get(pgh_obj_id=fid, pgh_label="update")
     before = FeatureEvent.objects.get(pgh_obj_id=fid, pgh_label="before")
-    assert update.properties == {"nama": "B"} and before.properties == {"nama": "A"}
+    assert update.properties == {"nama": "B"}
+    assert before.properties == {"nama": "A"}
     assert before.geom.coords == (120.05, -4.95)
     assert update.pgh_context.metadata == {"user": user.pk, "note": "survey 2026"}
     versions = history.feature_versions(layer, fid)
@@ -85,7 +119,8 @@ def test_big_import_is_one_event_not_one_per_feature(
 
 def test_small_import_keeps_each_feature(tmp_path, layer, points):
     import_file(write(points, tmp_path / "p.geojson"), layer=layer, mode="append")
-    assert FeatureEvent.objects.filter(layer_id=layer.pk, pgh_label="insert").count() == 3
+    inserts = FeatureEvent.objects.filter(layer_id=layer.pk, pgh_label="insert")
+    assert inserts.count() == 3
     assert not LayerEvent.objects.filter(pgh_label="bulk_load").exists()
 
 
@@ -122,10 +157,12 @@ def test_tenant_records_are_kept(city):
     events = RecordEvent.objects.filter(record="tenancy.Agency", obj_id=agency.pk)
     assert [e.pgh_label for e in events.order_by("pgh_id")] == ["insert", "update"]
     update = events.get(pgh_label="update")
-    assert update.changed == ["name"] and update.data["name"] == "Dinas Baru"
+    assert update.changed == ["name"]
+    assert update.data["name"] == "Dinas Baru"
     assert update.city_id == city.pk
     assert update.pgh_context.metadata["note"] == "rename"
     city.name = "Kota Baru"
     city.save()
     (changed,) = RecordEvent.objects.filter(record="tenancy.City", pgh_label="update")
-    assert changed.changed == ["name"] and "boundary" not in changed.data
+    assert changed.changed == ["name"]
+    assert "boundary" not in changed.data
