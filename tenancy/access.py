@@ -182,3 +182,21 @@ def works_for_agency(user: User, city: City, agency_slug: str) -> bool:
         Q(role=Role.CITY_ADMIN)
         | Q(role__in=AGENCY_ROLES, agency__slug=agency_slug)
     ).exists()
+
+
+def may_watch_control_room(user: User, city: City) -> bool:
+    """Who sees the control-room dashboard (/<city>/dashboard/) and its exports:
+    the city's operators and administrators, and superusers."""
+    if not user.is_authenticated:
+        return False
+    if _is_superuser(user):
+        return True
+    return Membership.objects.filter(
+        user_id=user.pk, city=city, role__in=CITY_WIDE
+    ).exists()
+
+
+def may_set_targets(user: User, city: City) -> bool:
+    """Who edits the dashboard's targets: the city's administrators (and
+    superusers)."""
+    return may_manage_people(user, city)
