@@ -26,7 +26,7 @@ FEATURE_LABELS = ("insert", "update", "before", "delete")
 
 
 class FeatureEvent(
-    pghistory.create_event_model(
+    pghistory.create_event_model(  # type: ignore[misc]
         Feature,
         pghistory.InsertEvent("insert"),
         pghistory.UpdateEvent("update"),
@@ -34,7 +34,9 @@ class FeatureEvent(
         pghistory.DeleteEvent("delete"),
         model_name="FeatureEvent",
         level=pgtrigger.Statement,
-        obj_field=pghistory.ObjForeignKey(db_index=False),
+        obj_field=pghistory.ObjForeignKey(
+            db_index=False, related_name="+", related_query_name="+"
+        ),
     )
 ):
     class Meta:
@@ -47,7 +49,7 @@ class FeatureEvent(
 
 
 class LayerEvent(
-    pghistory.create_event_model(
+    pghistory.create_event_model(  # type: ignore[misc]
         Layer,
         pghistory.InsertEvent("insert"),
         pghistory.UpdateEvent("update"),
@@ -55,6 +57,7 @@ class LayerEvent(
         # One event for a whole import (created by layers.history.record_bulk_load).
         pghistory.ManualEvent("bulk_load"),
         model_name="LayerEvent",
+        obj_field=pghistory.ObjForeignKey(related_name="+", related_query_name="+"),
         # The data version moves with every feature write: not a change of the layer.
         exclude=["data_version", "data_updated_at"],
     )
