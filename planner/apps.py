@@ -6,3 +6,8 @@ class PlannerConfig(AppConfig):
     name = "planner"
     verbose_name = _("Planner")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from planner import sources
+
+        sources.register()
