@@ -131,6 +131,48 @@ def staff_scope(user: User, city: City) -> Scope | None:
     return Scope(city.pk, all_agencies=False, agency_ids=agencies)
 
 
+def agency_work_scope(user: User, city: City) -> Scope | None:
+    """The agencies whose own records (permits, vacancies...) `user` works in
+    `city`: every agency for city administrators and superusers; their agencies
+    for agency editors and field officers; None for everyone else (operators work
+    reports, not other agencies' licensing)."""
+    if not user.is_authenticated:
+        return None
+    if _is_superuser(user):
+        return Scope(city.pk, all_agencies=True)
+    rows = list(
+        Membership.objects.filter(
+            user_id=user.pk, city=city, role__in=[Role.CITY_ADMIN, *AGENCY_ROLES]
+        ).values_list("role", "agency_id")
+    )
+    if any(role == Role.CITY_ADMIN for role, _ in rows):
+        return Scope(city.pk, all_agencies=True)
+    agencies = frozenset(agency for _, agency in rows if agency is not None)
+    if not agencies:
+        return None
+    return Scope(city.pk, all_agencies=False, agency_ids=agencies)
+
+
+def agency_roles(user: User, city: City, agency_id: int | None) -> frozenset[str]:
+    """The roles `user` acts with on a record of agency `agency_id` in `city` (for
+    a workflow's role check): city administrators and superusers act as
+    city_admin; agency members with their roles in that agency."""
+    if not user.is_authenticated:
+        return frozenset()
+    if _is_superuser(user):
+        return frozenset({Role.CITY_ADMIN.value})
+    rows = Membership.objects.filter(user_id=user.pk, city=city).values_list(
+        "role", "agency_id"
+    )
+    roles = set()
+    for role, agency in rows:
+        if role == Role.CITY_ADMIN:
+            roles.add(role)
+        elif role in AGENCY_ROLES and agency is not None and agency == agency_id:
+            roles.add(role)
+    return frozenset(roles)
+
+
 def memberships_of(user: User) -> list[Membership]:
     """Every membership of a signed-in user, with its city, by city name."""
     if not user.is_authenticated:

@@ -7,8 +7,10 @@ literal (strings, numbers, geometries as GeoJSON, instants) is a bound parameter
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import re
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -40,6 +42,11 @@ _SPATIAL = {
 }
 GEOMETRY_NAMES = ("geometry", "geom")
 DATETIME_NAMES = ("datetime",)
+# 2027-01-01 or 2027-01-01T10:00:00[Z|+07:00] (see dates_for_strings).
+_ISO_DATE = re.compile(
+    r"\d{4}-\d{2}-\d{2}"
+    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
 _FUNCTIONS = {"lower": "lower", "upper": "upper", "casei": "lower", "accenti": ""}
 
 
@@ -296,6 +303,7 @@ class _Compiler:
     def comparable(self, op: str, *nodes: Any) -> list[str]:
         """SQL of operands that must share one type group (an ordered one for
         <, >, BETWEEN): checked here so PostgreSQL never fails mid-response."""
+        nodes = self.dates_for_strings(nodes)
         compiled = [self.scalar(node) for node in nodes]
         kinds = {kind for _, kind in compiled}
         if len(kinds) > 1:
@@ -312,6 +320,27 @@ class _Compiler:
         if op not in ("=", "<>", "IN") and kind not in _ORDERED:
             raise self.fail(f"{op} cannot order {kind} values.")
         return [sql for sql, _ in compiled]
+
+    def dates_for_strings(self, nodes: tuple[Any, ...]) -> tuple[Any, ...]:
+        """An ISO date string compared with a date property reads as that date:
+        `ExpiresDate < '2027-01-01'` means DATE('2027-01-01') (as clients write it)."""
+        if not any(
+            isinstance(n, ast.Attribute) and _group(self.attribute(n.name)[1]) == "date"
+            for n in nodes
+        ):
+            return nodes
+        converted: list[Any] = []
+        for node in nodes:
+            if isinstance(node, str) and _ISO_DATE.fullmatch(node):
+                # Not a calendar date (2027-02-30): compared as text, refused below.
+                with contextlib.suppress(ValueError):
+                    node = (
+                        date.fromisoformat(node)
+                        if len(node) == 10
+                        else datetime.fromisoformat(node)
+                    )
+            converted.append(node)
+        return tuple(converted)
 
     def _compile(self, node: Any) -> str:
         if isinstance(node, ast.Include):

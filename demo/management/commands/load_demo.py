@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 from tqdm import tqdm
 
 from demo.jobs import load_demo_jobs
+from demo.permits import load_demo_permits
 from demo.places import MARGIN_M, clean_places
 from importers.services import NewLayer, ReadOptions, import_file
 from layers.models import Dimension, Layer
@@ -166,6 +167,8 @@ class Command(BaseCommand):
                 self._load_layer(city, agencies, places, Path(workdir), spec)
         jobs = load_demo_jobs(city)
         self.stdout.write(f"  Lowongan kerja: {jobs} demo vacancies created.")
+        permits = load_demo_permits(city)
+        self.stdout.write(f"  Perizinan: {permits} demo permits created.")
         self.stdout.write(self.style.SUCCESS("Demo city ready: /kota-tangerang/"))
 
     def _load_layer(
