@@ -61,7 +61,10 @@ def dashboard_page(request: HttpRequest, city_slug: str) -> HttpResponse:
         "urls": {
             "figures": _api("figures", city),
             "feed": _api("feed", city),
-            "export": _api("export", city, what="WHAT", fmt="FMT"),
+            # + "reports.csv", "timeline.xlsx"...
+            "export": _api("export", city, what="reports", fmt="csv").removesuffix(
+                "reports.csv"
+            ),
             "kecamatan": _boundaries(city, "kecamatan"),
             "kelurahan": _boundaries(city, "kelurahan"),
             "track": reverse(

@@ -27,8 +27,7 @@
   function exportLinks() {
     const q = query().toString();
     for (const a of document.querySelectorAll("[data-export]")) {
-      const [what, fmt] = a.dataset.export.split(".");
-      a.href = cfg.urls.export.replace("WHAT", what).replace("FMT", fmt) + (q ? `?${q}` : "");
+      a.href = cfg.urls.export + a.dataset.export + (q ? `?${q}` : "");
     }
   }
 
