@@ -5,7 +5,7 @@ grouped by industrial estate, and the moderation queue."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
 from django.contrib.gis.db.models import PointField
@@ -223,9 +223,7 @@ def job_posting(city: City, v: Vacancy, url: str) -> dict[str, Any]:
         },
         "datePosted": v.posted_on.isoformat(),
         # The end of the closing day in the city's zone.
-        "validThrough": closes.__class__.combine(
-            closes, time(23, 59, 59), zone
-        ).isoformat(),
+        "validThrough": datetime.combine(closes, time(23, 59, 59), zone).isoformat(),
         "employmentType": v.employment_type,
         "hiringOrganization": {"@type": "Organization", "name": v.employer.name},
         "jobLocation": {

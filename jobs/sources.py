@@ -9,7 +9,7 @@ Table and column names come from `_meta`."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from django.db.models import Count, Field, Max, Model
@@ -19,12 +19,10 @@ from jobs.dates import city_today
 from jobs.models import Employer, Occupation, Vacancy
 from jobs.workflow import Status
 from layers.engine.sources import LayerSource, Queryable
+from layers.local_time import city_zone
 from tenancy.models import AdminArea
 
 KEY = "jobs"
-# Days since this date lead the version, so the source's caches turn over at the
-# city's midnight, when vacancies closing yesterday leave it.
-_EPOCH = date(2020, 1, 1)
 
 
 def _col(model: type[Model], name: str) -> str:
@@ -97,7 +95,9 @@ def job_source(city: Any, today: date | None = None) -> LayerSource:
         latest=Max("updated_at"), rows=Count("id")
     )
     latest_ms = int(rows["latest"].timestamp() * 1000) if rows["latest"] else 0
-    day = (today - _EPOCH).days
+    # The city's midnight moves the version too (vacancies closing yesterday leave).
+    midnight = datetime.combine(today, time(0), city_zone(city))
+    latest_ms = max(latest_ms, int(midnight.timestamp() * 1000))
     text = {
         name: Queryable(sql=sql, type="text")
         for name, sql in (
@@ -131,7 +131,7 @@ def job_source(city: Any, today: date | None = None) -> LayerSource:
         datetime_sql="t.posted_on::timestamp AT TIME ZONE 'UTC'",
         datetime_end_sql="t.closes_on::timestamp AT TIME ZONE 'UTC'",
         # Changes and deletions move the version; so does the city's midnight.
-        version=day * 10**16 + latest_ms * 1000 + rows["rows"] % 1000,
+        version=latest_ms * 1000 + rows["rows"] % 1000,
         versioned=True,
         geometry_type="Point",
         # Matches the vacancy_geog_gist index expression.
