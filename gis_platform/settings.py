@@ -297,3 +297,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PetaKota <noreply@localhost>")
+
+# --- Facilities (facilities/) ----------------------------------------------------
+# Bed counts older than this many hours are shown as stale on the help page and in
+# the API ("stale": true).
+PETAKOTA_FACILITY_BEDS_STALE_H = env_int("PETAKOTA_FACILITY_BEDS_STALE_H", 12)

@@ -242,3 +242,20 @@ def may_set_targets(user: User, city: City) -> bool:
     """Who edits the dashboard's targets: the city's administrators (and
     superusers)."""
     return may_manage_people(user, city)
+
+
+def facility_agencies(user: User, city: City) -> QuerySet[Agency]:
+    """The agencies whose facilities (beds, phones, hours) `user` may update in
+    `city`: agency editors and field officers their agency's, city administrators
+    (and superusers) every agency's."""
+    if not user.is_authenticated:
+        return Agency.objects.none()
+    agencies = Agency.objects.filter(city=city)
+    if _is_superuser(user):
+        return agencies
+    memberships = Membership.objects.filter(user_id=user.pk, city=city)
+    if memberships.filter(role=Role.CITY_ADMIN).exists():
+        return agencies
+    return agencies.filter(
+        pk__in=memberships.filter(role__in=AGENCY_ROLES).values("agency_id")
+    )

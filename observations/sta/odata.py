@@ -103,10 +103,11 @@ class ExpandItem:
 # --- Tokens --------------------------------------------------------------------
 
 _DATETIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})"
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?"
+    r"(?:Z|[+-][0-9]{2}:[0-9]{2})"
 )
-_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}(?![T\d])")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+_DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?![T0-9])")
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _NAME = re.compile(r"[A-Za-z_@$][A-Za-z0-9_.@$]*")
 _SPACE = re.compile(r"\s+")
 
@@ -393,7 +394,7 @@ class _Parser:
 
 
 def _number(parser: _Parser, text: str, token: Token) -> Literal:
-    if re.fullmatch(r"-?\d+", text):
+    if re.fullmatch(r"-?[0-9]+", text):
         value = int(text)
         if abs(value) > INT64_MAX:
             raise parser.error(f"the number {text[:30]} is too large", token)
@@ -459,7 +460,7 @@ def parse_select(text: str) -> list[str]:
 
 def parse_int_option(text: str, option: str, *, maximum: int) -> int:
     value = text.strip()
-    if not re.fullmatch(r"\d{1,12}", value):
+    if not re.fullmatch(r"[0-9]{1,12}", value):
         raise ODataError(option, "must be a whole number written with digits 0-9.")
     number = int(value)
     if number > maximum:

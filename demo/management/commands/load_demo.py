@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from demo.jobs import load_demo_jobs
 from demo.permits import load_demo_permits
+from demo.facilities import load_demo_facilities
 from demo.places import MARGIN_M, clean_places
 from importers.services import NewLayer, ReadOptions, import_file
 from layers.models import Dimension, Layer
@@ -169,6 +170,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  Lowongan kerja: {jobs} demo vacancies created.")
         permits = load_demo_permits(city)
         self.stdout.write(f"  Perizinan: {permits} demo permits created.")
+        facilities = load_demo_facilities(city)
+        self.stdout.write(f"  Fasilitas: {facilities} facilities (demo phones, hours, beds).")
         self.stdout.write(self.style.SUCCESS("Demo city ready: /kota-tangerang/"))
 
     def _load_layer(
