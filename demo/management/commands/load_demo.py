@@ -17,9 +17,9 @@ from django.db import transaction
 from django.utils.translation import gettext_noop
 from tqdm import tqdm
 
+from demo.facilities import load_demo_facilities
 from demo.jobs import load_demo_jobs
 from demo.permits import load_demo_permits
-from demo.facilities import load_demo_facilities
 from demo.places import MARGIN_M, clean_places
 from importers.services import NewLayer, ReadOptions, import_file
 from layers.models import Dimension, Layer
@@ -171,7 +171,7 @@ class Command(BaseCommand):
         permits = load_demo_permits(city)
         self.stdout.write(f"  Perizinan: {permits} demo permits created.")
         facilities = load_demo_facilities(city)
-        self.stdout.write(f"  Fasilitas: {facilities} facilities (demo phones, hours, beds).")
+        self.stdout.write(f"  Fasilitas: {facilities} facilities (demo values).")
         self.stdout.write(self.style.SUCCESS("Demo city ready: /kota-tangerang/"))
 
     def _load_layer(
