@@ -265,3 +265,40 @@ def test_public_performance_suppresses_small_counts_and_sensitive_categories(cit
     n += 1
     _report(city, jalan, kel_second, n=n, created=now - timedelta(days=2))
     assert performance(city, now)["kecamatan"][second.code]["n"] == 5
+
+
+def test_targets_are_a_kit_part(city):
+    from dashboard.kit_parts import apply_targets, export_targets, validate_targets
+    from tenancy.kits import Kit
+
+    kit = Kit(folder=None, manifest={}, parts={"categories": [{"code": "banjir"}]})
+    assert export_targets(city) == [
+        {
+            "category": "*",
+            "first_response_hours": 6,
+            "resolution_hours": 168,
+            "within_sla_pct": 80,
+            "reopen_pct": 5,
+        }
+    ]
+    bad = [
+        {"category": "*", "first_response_hours": 0},
+        {"category": "banjir", "within_sla_pct": 101},
+        {"category": "hantu"},
+        {"category": "banjir", "reopen_pct": "5"},
+    ]
+    problems = validate_targets(bad, kit)
+    assert len(problems) == 4, problems
+    good = [
+        {"category": "*", "first_response_hours": 4},
+        {"category": "banjir", "resolution_hours": 48},
+    ]
+    assert validate_targets(good, kit) == []
+    outcome = apply_targets(city, good, kit)
+    assert (outcome.created, outcome.updated) == (2, 0)
+    banjir = Target.objects.get(city=city, category__code="banjir")
+    # A number a category leaves out comes from the kit's default.
+    assert (banjir.first_response_hours, banjir.resolution_hours) == (4, 48)
+    again = apply_targets(city, good, kit)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    assert export_targets(city)[1]["category"] == "banjir"
