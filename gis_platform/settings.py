@@ -298,6 +298,29 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PetaKota <noreply@localhost>")
 
+# --- Reporter notifications (reports/notifications/) -----------------------------
+# The address links in messages start with (https://peta.example.go.id). Unset: the
+# address the person used when they subscribed.
+PETAKOTA_PUBLIC_URL = env_str("PETAKOTA_PUBLIC_URL", "")
+# SMS / WhatsApp: an HTTP gateway taking one JSON message per POST (see
+# reports/notifications/channels.py). Unset: phone numbers get no messages.
+PETAKOTA_NOTIFY_WEBHOOK_URL = env_str("PETAKOTA_NOTIFY_WEBHOOK_URL", "")
+PETAKOTA_NOTIFY_WEBHOOK_TOKEN = env_str("PETAKOTA_NOTIFY_WEBHOOK_TOKEN", "")
+# What the gateway delivers to phone numbers: "sms" or "whatsapp".
+PETAKOTA_NOTIFY_PHONE_CHANNEL = env_str("PETAKOTA_NOTIFY_PHONE_CHANNEL", "sms")
+PETAKOTA_NOTIFY_TIMEOUT_S = env_int("PETAKOTA_NOTIFY_TIMEOUT_S", 10)
+# Tries before a message is given up (waits 1, 2, 5, 15, 30, 60, 120, 240 min).
+PETAKOTA_NOTIFY_MAX_ATTEMPTS = env_int("PETAKOTA_NOTIFY_MAX_ATTEMPTS", 8)
+# The right-hand side of Message-IDs (a resend keeps the same id).
+PETAKOTA_NOTIFY_MESSAGE_DOMAIN = env_str(
+    "PETAKOTA_NOTIFY_MESSAGE_DOMAIN", "petakota.local"
+)
+# "My reports" sign-in links expire after this many hours; a reporter may confirm or
+# reopen a resolved report for this many days; requests for links per client IP.
+PETAKOTA_MY_REPORTS_LINK_HOURS = env_int("PETAKOTA_MY_REPORTS_LINK_HOURS", 24)
+PETAKOTA_VERDICT_DAYS = env_int("PETAKOTA_VERDICT_DAYS", 14)
+PETAKOTA_MY_REPORTS_RATE = env_str("PETAKOTA_MY_REPORTS_RATE", "5/h")
+
 # --- Facilities (facilities/) ----------------------------------------------------
 # Bed counts older than this many hours are shown as stale on the help page and in
 # the API ("stale": true).

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -38,6 +39,7 @@ from reports.models import (
     Status,
     Support,
 )
+from reports.notifications.outbox import queue_event, subscribe_reporter
 from reports.photos import MAX_PHOTOS, PhotoError, ProcessedPhoto, process_photo
 from reports.questions import AnswerErrors, clean_answers
 from reports.routing import OutsideCity, locate, route
@@ -114,6 +116,9 @@ class Submission:
     channel: str = Channel.WEB
     user: User | AnonymousUser | None = None
     application: Open311Application | None = None
+    # For messages about the report: the page's language and the site's address.
+    language: str = ""
+    base_url: str = ""
     # Fields the channel could not read (a number that is not one, ...), by name.
     read_errors: dict[str, str] = field(default_factory=dict)
 
@@ -254,6 +259,11 @@ def submit_report(*, city: City, submission: Submission) -> tuple[Report, bool]:
                 actor=report.submitted_by,
                 public=True,
                 at=now,
+            )
+            subscribe_reporter(
+                report,
+                language=s.language or settings.LANGUAGE_CODE,
+                base_url=s.base_url,
             )
             for photo in processed:
                 _save_photo(report, photo)
@@ -400,7 +410,7 @@ def transition(
     old = REPORT_WORKFLOW.enter(report, to_status, now)
     report.save(update_fields=["status", "resolved_at", "updated_at"])
     accepted = to_status == Status.ASSIGNED  # the routed agency took it on
-    ReportEvent.objects.create(
+    event = ReportEvent.objects.create(
         city_id=report.city_id,
         report=report,
         kind=ReportEvent.Kind.ASSIGNED if accepted else ReportEvent.Kind.STATUS,
@@ -412,6 +422,7 @@ def transition(
         public=public,
         at=now,
     )
+    queue_event(event)
     _log_transition(report, old, actor)
     return report
 
@@ -439,7 +450,7 @@ def assign(
     report.agency = agency
     report.status = Status.ASSIGNED
     report.save(update_fields=["agency", "status", "updated_at"])
-    ReportEvent.objects.create(
+    event = ReportEvent.objects.create(
         city_id=report.city_id,
         report=report,
         kind=ReportEvent.Kind.ASSIGNED,
@@ -450,6 +461,7 @@ def assign(
         note=note.strip(),
         public=public,
     )
+    queue_event(event)
     _log_transition(report, old, actor)
     return report
 
@@ -501,7 +513,7 @@ def merge_duplicate(
     ).delete()
     moving.update(report=into)
     text = note.strip() or _("Same problem as %(ticket)s.") % {"ticket": into.ticket}
-    ReportEvent.objects.create(
+    merged = ReportEvent.objects.create(
         city_id=report.city_id,
         report=report,
         kind=ReportEvent.Kind.MERGED,
@@ -511,6 +523,7 @@ def merge_duplicate(
         note=text,
         public=True,
     )
+    queue_event(merged)
     ReportEvent.objects.create(
         city_id=report.city_id,
         report=into,
@@ -533,7 +546,7 @@ def add_note(
     if not note:
         raise ReportError(_("The note is empty."), "note")
     Report.objects.filter(pk=report.pk).update(updated_at=timezone.now())
-    return ReportEvent.objects.create(
+    event = ReportEvent.objects.create(
         city_id=report.city_id,
         report=report,
         kind=ReportEvent.Kind.NOTE,
@@ -541,6 +554,8 @@ def add_note(
         note=note.strip(),
         public=public,
     )
+    queue_event(event)
+    return event
 
 
 def create_application(*, city: City, name: str, contact_email: str = "") -> str:

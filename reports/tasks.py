@@ -16,3 +16,23 @@ def escalate_overdue(timestamp: int) -> None:
     with task_connections():
         while escalate(batch=500) == 500:  # a backlog, in short transactions
             pass
+
+
+@app.task(name="reports.send_notification", queue="notifications")
+def send_notification(notification_id: int) -> None:
+    """Send one queued notification now (deferred when its event commits)."""
+    from reports.notifications.sending import deliver
+
+    with task_connections():
+        deliver(notification_id)
+
+
+@app.periodic(cron="* * * * *")
+@app.task(name="reports.send_due_notifications", queue="notifications")
+def send_due_notifications(timestamp: int) -> None:
+    """Retries, and anything a lost job left behind (reports.notifications.sending)."""
+    from reports.notifications.sending import sweep
+
+    with task_connections():
+        while sweep(limit=200) == 200:
+            pass

@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from reports import offline, views
+from reports.notifications import views as notify
 
 app_name = "reports"
 urlpatterns = [
@@ -11,6 +12,20 @@ urlpatterns = [
         views.track_page,
         name="track",
     ),
+    re_path(
+        r"^t/(?P<ticket>[A-Za-z2-9]{4}-[A-Za-z2-9]{4})/verdict/$",
+        notify.verdict,
+        name="verdict",
+    ),
+    re_path(
+        r"^t/(?P<ticket>[A-Za-z2-9]{4}-[A-Za-z2-9]{4})/follow/$",
+        notify.follow_report,
+        name="follow",
+    ),
+    path("mine/", notify.my_reports, name="mine"),
+    path("mine/open/", notify.open_my_reports, name="mine-open"),
+    path("follow/<str:token>/", notify.confirm_follow, name="follow-confirm"),
+    path("unsubscribe/<str:token>/", notify.unsubscribe, name="unsubscribe"),
     path("console/", views.console_page, name="console"),
     path(
         "console/login/",

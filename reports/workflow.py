@@ -47,6 +47,9 @@ HIDDEN_STATUSES = (Status.REJECTED,)
 CONTROL_ROOM = frozenset({Role.OPERATOR.value, Role.CITY_ADMIN.value})
 AGENCY = frozenset({Role.AGENCY_EDITOR.value, Role.FIELD_OFFICER.value})
 BOTH = CONTROL_ROOM | AGENCY
+# The person who reported it, through a signed link (reports/notifications/verdict.py):
+# confirms a resolution (closed) or says it is not fixed (back in progress).
+REPORTER = frozenset({"reporter"})
 S = Status
 
 REPORT_WORKFLOW = Workflow(
@@ -66,8 +69,8 @@ REPORT_WORKFLOW = Workflow(
         Transition(S.ASSIGNED, S.RESOLVED, BOTH),
         Transition(S.ASSIGNED, S.DUPLICATE, CONTROL_ROOM),
         Transition(S.IN_PROGRESS, S.RESOLVED, BOTH),
-        Transition(S.RESOLVED, S.CLOSED, CONTROL_ROOM),
-        Transition(S.RESOLVED, S.IN_PROGRESS, CONTROL_ROOM),
+        Transition(S.RESOLVED, S.CLOSED, CONTROL_ROOM | REPORTER),
+        Transition(S.RESOLVED, S.IN_PROGRESS, CONTROL_ROOM | REPORTER),
         Transition(S.CLOSED, S.IN_PROGRESS, CONTROL_ROOM),
         Transition(S.REJECTED, S.SUBMITTED, CONTROL_ROOM),
     ),

@@ -221,6 +221,8 @@ class ReportSubmitApi(APIView):
             field_report=staff,
             client_uuid=client_uuid,
         )
+        submission.language = getattr(request, "LANGUAGE_CODE", "")
+        submission.base_url = request.build_absolute_uri("/")
         try:
             report, created = services.submit_report(city=city, submission=submission)
         except services.ReportError as exc:

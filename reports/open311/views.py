@@ -341,6 +341,8 @@ def _create_request(request: HttpRequest, city: City) -> list[dict[str, Any]]:
         contact_phone=data.get("phone", ""),
         channel=Channel.OPEN311,
         application=app,
+        # Open311 has no language parameter: messages in the city's default.
+        base_url=request.build_absolute_uri("/"),
     )
     try:
         report, _created = services.submit_report(city=city, submission=submission)
