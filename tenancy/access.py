@@ -259,3 +259,38 @@ def facility_agencies(user: User, city: City) -> QuerySet[Agency]:
     return agencies.filter(
         pk__in=memberships.filter(role__in=AGENCY_ROLES).values("agency_id")
     )
+
+
+def may_edit_layer(user: User, city: City, agency_id: int | None) -> bool:
+    """Who may change a layer of `city` owned by `agency_id` (its metadata, style,
+    visibility and features): the owner agency's editors, the city's
+    administrators and superusers. A layer without an owner agency: administrators
+    only."""
+    if not user.is_authenticated:
+        return False
+    if _is_superuser(user):
+        return True
+    rows = Membership.objects.filter(user_id=user.pk, city=city).values_list(
+        "role", "agency_id"
+    )
+    return any(
+        role == Role.CITY_ADMIN
+        or (role == Role.AGENCY_EDITOR and agency is not None and agency == agency_id)
+        for role, agency in rows
+    )
+
+
+def editable_agencies(user: User, city: City) -> QuerySet[Agency] | None:
+    """The agencies whose layers `user` may manage in `city` (None: every agency
+    and the layers without one, for administrators and superusers)."""
+    if _is_superuser(user):
+        return None
+    if not user.is_authenticated:
+        return Agency.objects.none()
+    memberships = Membership.objects.filter(user_id=user.pk, city=city)
+    if memberships.filter(role=Role.CITY_ADMIN).exists():
+        return None
+    return Agency.objects.filter(
+        city=city,
+        pk__in=memberships.filter(role=Role.AGENCY_EDITOR).values("agency_id"),
+    )

@@ -4,6 +4,7 @@ from django.http.response import HttpResponseBase
 from django.urls import path
 from django.views import View
 
+from layers import history_api
 from layers.api import openapi, spatial, views
 from layers.ogc.responses import read_only
 
@@ -24,5 +25,11 @@ urlpatterns = [
     path(f"{LAYER}/nearest", get(spatial.NearestApi), name="layer-nearest"),
     path(f"{LAYER}/within", get(spatial.WithinAreaApi), name="layer-within"),
     path(f"{LAYER}/counts", get(spatial.CountsApi), name="layer-counts"),
+    path(f"{LAYER}/history", get(history_api.LayerHistoryApi), name="layer-history"),
+    path(
+        f"{LAYER}/features/<str:feature_id>/history",
+        get(history_api.FeatureHistoryApi),
+        name="feature-history",
+    ),
     path("boundaries/<slug:level>", get(views.BoundariesApi), name="boundaries"),
 ]

@@ -30,6 +30,7 @@ from gis_platform.http import (
     set_versioned,
     weak_etag,
 )
+from layers import history
 from layers.engine.geojson import Page, stream_feature_collection
 from layers.engine.params import BadParameter
 from layers.engine.registry import city_by_slug, resolve_source
@@ -55,6 +56,13 @@ def bad_request(exc: Exception) -> JsonResponse:
     return json_error(str(exc))
 
 
+def history_source(source: LayerSource, as_of: str | None) -> LayerSource:
+    """`source` as it was at `?as_of=` (layers/history.py), or unchanged."""
+    if not as_of:
+        return source
+    return history.as_of_source(source, history.parse_as_of(as_of))
+
+
 def not_found(message: str) -> JsonResponse:
     return json_error(message, status=404)
 
@@ -77,6 +85,8 @@ def api_errors(
             return bad_request(exc)
         except Http404 as exc:
             return not_found(str(exc) or "Not found.")
+        except history.HistoryGap as exc:
+            return json_error(str(exc), status=409, errors={"as_of": str(exc)})
 
     return wrapper
 
@@ -113,6 +123,7 @@ class LayerFeaturesApi(View):
         self, request: HttpRequest, city_slug: str, layer_slug: str
     ) -> HttpResponseBase:
         _city, source = resolve_source(city_slug, request.user, layer_slug)
+        source = history_source(source, request.GET.get("as_of"))
         query = query_from_params(source, request.GET)
         etag, fresh = conditional_headers(request, source, request.GET.urlencode())
         if fresh:

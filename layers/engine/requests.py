@@ -39,6 +39,8 @@ RESERVED = {
     "filter-crs",
     "precision",
     "properties",
+    # The state of a layer at a past time (layers/history.py).
+    "as_of",
 }
 MAX_PARAM_LENGTH = 2000
 

@@ -17,6 +17,7 @@ from tenancy.models import City
 F1 = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
 F2 = "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/"
 F3 = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/"
+F4 = "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/"
 CQL = "http://www.opengis.net/spec/cql2/1.0/conf/"
 TILES = "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/"
 CONFORMANCE = [
@@ -46,6 +47,10 @@ CONFORMANCE = [
     TILES + "mvt",
     "http://www.opengis.net/spec/tms/2.0/conf/tilematrixset",
     "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
+    # Part 4 (layers/ogc/transactions.py): feature layers take POST/PUT/PATCH/DELETE.
+    F4 + "create-replace-delete",
+    F4 + "update",
+    F4 + "features",
 ]
 WEB_MERCATOR_QUAD = "WebMercatorQuad"
 TILE_PATH = (

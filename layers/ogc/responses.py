@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from gis_platform.edges import EdgeError
 from layers.engine.params import BadParameter
+from layers.history import HistoryGap
 
 GEOJSON = "application/geo+json"
 JSON = "application/json"
@@ -86,5 +87,7 @@ def ogc_errors(
             return exception(404, "NotFound", str(exc) or "Not found.")
         except DataError as exc:
             return exception(400, "InvalidParameterValue", refused_value(exc))
+        except HistoryGap as exc:
+            return exception(409, "Conflict", str(exc))
 
     return wrapper

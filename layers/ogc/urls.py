@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from layers.ogc import views
+from layers.ogc import transactions, views
 from layers.ogc.responses import read_only
 
 app_name = "ogc"
@@ -13,8 +13,13 @@ urlpatterns = [
     path("api", read_only(views.openapi), name="openapi"),
     path("collections", read_only(views.collections), name="collections"),
     path(COLLECTION, read_only(views.collection), name="collection"),
-    path(f"{COLLECTION}/items", read_only(views.items), name="items"),
-    path(f"{COLLECTION}/items/<str:feature_id>", read_only(views.item), name="item"),
+    # GET as Parts 1-3; POST/PUT/PATCH/DELETE on feature layers (Part 4).
+    path(f"{COLLECTION}/items", transactions.items_endpoint, name="items"),
+    path(
+        f"{COLLECTION}/items/<str:feature_id>",
+        transactions.item_endpoint,
+        name="item",
+    ),
     path(f"{COLLECTION}/queryables", read_only(views.queryables), name="queryables"),
     path(f"{COLLECTION}/tiles", read_only(views.tilesets), name="tilesets"),
     path(

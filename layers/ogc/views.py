@@ -21,6 +21,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from gis_platform.http import etag_matches, set_cache, set_versioned, weak_etag
+from layers import history
 from layers.data_text import data_text
 from layers.engine.crs import content_crs_header, parse_crs
 from layers.engine.geojson import Page, stream_feature_collection
@@ -180,6 +181,8 @@ def _page_link(request: HttpRequest, cursor: str, rel: str, type_: str) -> dict:
 @ogc_errors
 def items(request: HttpRequest, city_slug: str, collection_id: str) -> HttpResponseBase:
     city, source = resolve_source(city_slug, request.user, collection_id)
+    if request.GET.get("as_of"):  # the layer as it was then (layers/history.py)
+        source = history.as_of_source(source, history.parse_as_of(request.GET["as_of"]))
     html = wants_html(request)
     query = query_from_params(source, request.GET, ogc=True)
     etag = weak_etag(
