@@ -22,6 +22,11 @@ from observations.sta.odata import Options
 from observations.sta.schema import EntityType, entity_types
 from observations.sta.sql import DEFAULT_TOP, Compiler
 
+# Set in the same round trip as the statement: a multi-statement query runs as one
+# implicit transaction, so SET LOCAL holds for it and ends with it.
+STATEMENT_TIMEOUT_MS = 15_000
+_TIMEOUT = f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}; "
+
 _SEGMENT = re.compile(r"([A-Za-z]+)(?:\((\d{1,18})\))?")
 
 
@@ -163,7 +168,8 @@ def fetch_one(compiler: Compiler, resolved: Resolved, options: Options) -> str:
         f"WHERE {' AND '.join(where)} LIMIT 1"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, compiler.params)
+        cursor.execute(_TIMEOUT + sql, compiler.params)
+        cursor.nextset()
         row = cursor.fetchone()
     if row is None:
         raise NotFound
@@ -201,11 +207,15 @@ def fetch_page(compiler: Compiler, resolved: Resolved, options: Options) -> Page
     sql, count_sql = page_sql(compiler, resolved, options, ref=resolved.ref)
     top = DEFAULT_TOP if options.top is None else options.top
     with connection.cursor() as cursor:
-        cursor.execute(sql, compiler.params)
+        # One round trip: the timeout, the page and its count.
+        cursor.execute(
+            _TIMEOUT + sql + (f"; {count_sql}" if count_sql else ""), compiler.params
+        )
+        cursor.nextset()
         rows = [str(r[0]) for r in cursor.fetchall()]
         count = None
         if count_sql is not None:
-            cursor.execute(count_sql, compiler.params)
+            cursor.nextset()
             count = int(cursor.fetchone()[0])
         if not rows and resolved.target.parent is not None:
             parent = resolved.target.parent

@@ -77,7 +77,8 @@ class EntityType:
     props: dict[str, Prop]
     navs: dict[str, Nav]
     default_order: tuple[tuple[str, bool], ...] = (("{t}.id", False),)
-    # Visibility condition on alias {t}; %(city)s and %(layers)s are bound.
+    # Visibility condition on alias {t}: %(city)s is bound, {layers} is the
+    # subquery of the layers the user may see (sql.Scope).
     visibility: str = "TRUE"
     listed: bool = True
     extra: dict[str, str] = field(default_factory=dict)
@@ -110,7 +111,7 @@ def entity_types() -> dict[str, EntityType]:
     thing_visible = (
         "{t}.city_id = %(city)s AND ({t}.feature_id IS NULL OR EXISTS ("
         f"SELECT 1 FROM {feature} vf WHERE vf.id = {{t}}.feature_id "
-        "AND vf.layer_id = ANY(%(layers)s)))"
+        "AND vf.layer_id IN ({layers})))"
     )
     visible_things = thing_visible.replace("{t}", "vt")
     ds_visible = (

@@ -80,11 +80,20 @@ _NUMBERS_IN_WKT = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 @dataclass(frozen=True)
 class Scope:
     """Who asks, reduced to what the SQL needs: the city and the layers whose
-    features the user may see (tenancy.access via layers' visible_to)."""
+    features the user may see, as the SQL of layers' `visible_to` queryset
+    (tenancy.access decides) with its parameters, so it runs inside the page's
+    statement instead of a round trip of its own."""
 
     city_id: int
-    layer_ids: tuple[int, ...]
+    layers_sql: str  # SELECT id FROM layers_layer WHERE ... with %s placeholders
+    layers_params: tuple[Any, ...]
     base_url: str  # .../sta/<city>/v1.1/
+
+    @classmethod
+    def of(cls, queryset: Any, city_id: int, base_url: str) -> Scope:
+        """From a queryset of visible layers (`Layer.objects.visible_to(...)`)."""
+        sql, params = queryset.order_by().values("id").query.sql_with_params()
+        return cls(city_id, sql, tuple(params), base_url)
 
 
 @dataclass
@@ -94,12 +103,18 @@ class Compiler:
     _aliases: int = 0
     _arith: int = 0
 
+    layers: str = ""
+
     def __post_init__(self) -> None:
-        self.params.update(
-            city=self.scope.city_id,
-            layers=list(self.scope.layer_ids),
-            base=self.scope.base_url,
-        )
+        self.params.update(city=self.scope.city_id, base=self.scope.base_url)
+        # Django's %s placeholders become this statement's named parameters.
+        pieces = self.scope.layers_sql.replace("%%", "\0").split("%s")
+        if len(pieces) != len(self.scope.layers_params) + 1:
+            raise ValueError("the layers' SQL and its parameters do not match.")
+        text = pieces[0]
+        for value, piece in zip(self.scope.layers_params, pieces[1:], strict=True):
+            text += self.bind(value) + piece
+        self.layers = text.replace("\0", "%%")
 
     # --- helpers -----------------------------------------------------------------
     def bind(self, value: Any) -> str:
@@ -111,9 +126,8 @@ class Compiler:
         self._aliases += 1
         return f"t{self._aliases}"
 
-    @staticmethod
-    def on(template: str, alias: str) -> str:
-        return template.replace("{t}", alias)
+    def on(self, template: str, alias: str) -> str:
+        return template.replace("{t}", alias).replace("{layers}", self.layers)
 
     def visible(self, entity: EntityType, alias: str) -> str:
         return self.on(entity.visibility, alias)
