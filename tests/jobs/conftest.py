@@ -95,10 +95,10 @@ def client_for(user: Any) -> Client:
     return client
 
 
-def vacancy_fields(city, employer: Employer, **overrides: Any) -> dict[str, Any]:
+def vacancy_fields(city, company: Employer, **overrides: Any) -> dict[str, Any]:
     today = city_today(city)
     fields = {
-        "employer": str(employer.pk),
+        "employer": str(company.pk),
         "title": "Operator mesin",
         "description": "Kerja shift, sehat jasmani.",
         "occupation": "8142",
@@ -121,9 +121,9 @@ def vacancy_fields(city, employer: Employer, **overrides: Any) -> dict[str, Any]
     return fields
 
 
-def post(client: Client, city, employer: Employer, **overrides: Any):
+def post(client: Client, city, company: Employer, **overrides: Any):
     return client.post(
-        f"/{CITY}/jobs/post/", vacancy_fields(city, employer, **overrides)
+        f"/{CITY}/jobs/post/", vacancy_fields(city, company, **overrides)
     )
 
 
