@@ -6,3 +6,11 @@ class ObservationsConfig(AppConfig):
     name = "observations"
     verbose_name = _("Observations")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from layers.engine.registry import register_source_provider
+        from observations import kit_parts
+        from observations.sources import observation_sources
+
+        kit_parts.register()
+        register_source_provider(observation_sources)

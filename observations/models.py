@@ -366,3 +366,37 @@ class PushToken(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ThingStatus(models.Model):
+    """What the map shows of a thing now, refreshed on ingest
+    (observations/status.py): its newest valid reading, and for a station its ISPU
+    from the right averaging periods; for a market its reference commodity's price
+    against the city's average. Staleness is decided at read time from
+    `stale_after`, never stored as a yes/no."""
+
+    thing = models.OneToOneField(
+        Thing, on_delete=models.CASCADE, primary_key=True, related_name="status"
+    )
+    latest_time = models.DateTimeField(null=True, blank=True)
+    latest_value = models.FloatField(null=True, blank=True)
+    latest_property = models.CharField(max_length=60, blank=True)
+    unit_symbol = models.CharField(max_length=30, blank=True)
+    # After this moment the latest value is older than its expected interval.
+    stale_after = models.DateTimeField(null=True, blank=True)
+    ispu = models.PositiveSmallIntegerField(null=True, blank=True)
+    # "42", "> 300" or "" (no ISPU parameter measured).
+    ispu_text = models.CharField(max_length=8, blank=True)
+    critical = models.CharField(max_length=8, blank=True)
+    # ISPU category code (baik ... berbahaya) for stations; for markets "below",
+    # "average" or "above" the city's average price of the reference commodity.
+    category = models.CharField(max_length=24, blank=True)
+    colour = models.CharField(max_length=9, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("thing status")
+        verbose_name_plural = _("thing statuses")
+
+    def __str__(self) -> str:
+        return f"{self.thing_id}: {self.category}"

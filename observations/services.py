@@ -37,7 +37,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from gis_platform.edges import EdgeError, has_control_chars, parse_float
-from observations import conf, partitions
+from observations import conf, partitions, status
 from observations.models import (
     DailyAggregate,
     Datastream,
@@ -208,7 +208,8 @@ def _resolve(
         if stream is None:
             report.error(line, "datastream", "no such datastream in this city.")
         return stream
-    code = str(row.get("thing") or "").strip()
+    code = str(row.get("thing") or row.get("station") or row.get("market") or "")
+    code = code.strip()
     prop_code = str(row.get("property") or "").strip()
     thing = ctx.things.get(code)
     ok = True
@@ -331,6 +332,10 @@ def _ingest(
         inserted, flagged = _store(cursor, city)
         report.inserted, report.flagged = inserted, flagged
         report.duplicates = report.rows - inserted
+        if inserted:
+            cursor.execute(f"SELECT DISTINCT datastream_id FROM {_TEMP}")  # noqa: S608
+            touched = {ctx.streams_by_id[ds_id].thing_id for (ds_id,) in cursor}
+            status.refresh(city, touched)
 
 
 def _validate(

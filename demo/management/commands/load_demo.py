@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 from tqdm import tqdm
 
 from demo.facilities import load_demo_facilities
+from demo.observations import load_demo_observations
 from demo.jobs import load_demo_jobs
 from demo.permits import load_demo_permits
 from demo.places import MARGIN_M, clean_places
@@ -172,6 +173,11 @@ class Command(BaseCommand):
         self.stdout.write(f"  Perizinan: {permits} demo permits created.")
         facilities = load_demo_facilities(city)
         self.stdout.write(f"  Fasilitas: {facilities} facilities (demo values).")
+        observed = load_demo_observations(city)
+        self.stdout.write(
+            f"  Observasi: {observed['stations']} stations, {observed['markets']} "
+            f"markets, {observed['readings']} simulated readings."
+        )
         self.stdout.write(self.style.SUCCESS("Demo city ready: /kota-tangerang/"))
 
     def _load_layer(

@@ -1,0 +1,105 @@
+"""Stations and markets as sources of the serving engine (layers/engine/), so the
+OGC API, vector tiles and the city map carry their latest values.
+
+Two sources per city: `kualitas-udara` (air-quality stations) and `harga-pasar`
+(markets). Public columns only: code, name, kind, agency, the latest value with
+its time, property and unit, ISPU (number, "> 300" text, category, colour,
+critical parameter) or the market's price rating, `stale` (the latest value is
+older than its expected interval: decided by the database at read time) and
+`simulated` (demo data). Not cached (version 0): staleness moves with the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Field, Model
+
+from layers.engine.sources import LayerSource, Queryable
+from observations.models import Thing, ThingKind, ThingStatus
+from tenancy.models import Agency
+
+AIR_KEY = "kualitas-udara"
+MARKET_KEY = "harga-pasar"
+KEYS = {AIR_KEY: ThingKind.STATION, MARKET_KEY: ThingKind.MARKET}
+
+
+def _col(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or not field.column:
+        raise TypeError(f"{name!r} is not a column of {model.__name__}.")
+    return field.column
+
+
+def _relation() -> str:
+    thing = Thing._meta.db_table
+    status = ThingStatus._meta.db_table
+    agency = Agency._meta.db_table
+    s_thing = _col(ThingStatus, "thing")
+    # Names from _meta; the kind is bound as a parameter in `where`.
+    return (
+        "(SELECT th.id, th.city_id, th.geom, th.code, th.name, th.kind, "  # noqa: S608
+        "th.simulated, th.active, "
+        "coalesce(nullif(ag.acronym, ''), ag.name) AS agency, "
+        "st.latest_time, st.latest_value, st.latest_property, st.unit_symbol, "
+        "st.ispu, st.ispu_text, st.critical, st.category, st.colour, "
+        "(st.stale_after IS NULL OR st.stale_after < now()) AS stale "
+        f"FROM {thing} th "
+        f"LEFT JOIN {status} st ON st.{s_thing} = th.id "
+        f"LEFT JOIN {agency} ag ON ag.id = th.{_col(Thing, 'agency')})"
+    )
+
+
+def thing_source(city_id: int, key: str) -> LayerSource:
+    kind = KEYS[key]
+    station = kind == ThingKind.STATION
+    properties = (
+        "jsonb_build_object("
+        "'code', t.code, 'name', t.name, 'kind', t.kind, 'agency', t.agency, "
+        "'latest_value', t.latest_value, 'latest_time', t.latest_time, "
+        "'latest_property', t.latest_property, 'unit', t.unit_symbol, "
+        "'ispu', t.ispu, 'ispu_text', t.ispu_text, 'critical', t.critical, "
+        "'category', t.category, 'colour', t.colour, 'stale', t.stale, "
+        "'simulated', t.simulated)"
+    )
+    return LayerSource(
+        key=key,
+        title="Kualitas udara (ISPU)" if station else "Harga bahan pokok di pasar",
+        relation=_relation(),
+        dimension="environment" if station else "economy",
+        city_id=city_id,
+        geometry_type="Point",
+        properties_sql=properties,
+        where=("t.kind = %s", "t.active"),
+        params=(kind.value,),
+        queryables={
+            name: Queryable(sql=sql, type=kind_)
+            for name, sql, kind_ in (
+                ("code", "t.code", "text"),
+                ("category", "t.category", "text"),
+                ("ispu", "t.ispu", "integer"),
+                ("stale", "t.stale", "boolean"),
+                ("latest_value", "t.latest_value", "number"),
+            )
+        },
+        datetime_sql="t.latest_time",
+        tile_properties=("code", "category", "ispu", "stale"),
+        description=(
+            "Air-quality stations with their latest reading and ISPU "
+            "(Permen LHK P.14/2020); stale values are marked."
+            if station
+            else "Markets with the latest price of their reference commodity "
+            "against the city average; stale values are marked."
+        ),
+        style={"color": "#0e7490" if station else "#b45309"},
+    )
+
+
+def observation_sources(city: Any, user: Any, key: str | None) -> Iterable[LayerSource]:
+    """Registry provider: both sources, public, for everyone."""
+    if key is None:
+        return [thing_source(city.pk, k) for k in KEYS]
+    if key in KEYS:
+        return [thing_source(city.pk, key)]
+    return []
