@@ -125,14 +125,30 @@ def generate() -> None:
     print(f"==> data ready in {time.perf_counter() - t0:.0f} s", flush=True)
 
 
-def _raw(path: str, params: dict[str, str], base: str) -> float:
-    """Milliseconds for the endpoint's own statements (page, count) run raw."""
+def _statements(
+    path: str, params: dict[str, str], base: str
+) -> tuple[Compiler, str, str | None]:
+    """The statements the endpoint runs for `path` and `params` (anonymous)."""
     city = City.objects.get(slug=SLUG)
     visible = Layer.objects.visible_to(AnonymousUser(), city)
     compiler = Compiler(Scope.of(visible, city.pk, base))
     options = parse_options(params)
     resolved = resolve(path, compiler)
     sql, count_sql = page_sql(compiler, resolved, options)
+    return compiler, sql, count_sql
+
+
+def _explain(path: str, params: dict[str, str], base: str) -> None:
+    compiler, sql, _ = _statements(path, params, base)
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, compiler.params)
+        for (line,) in cursor.fetchall():
+            print("    " + line)
+
+
+def _raw(path: str, params: dict[str, str], base: str) -> float:
+    """Milliseconds for the endpoint's own statements (page, count) run raw."""
+    compiler, sql, count_sql = _statements(path, params, base)
     with connection.cursor() as cursor:
         start = time.perf_counter()
         cursor.execute(sql, compiler.params)
@@ -191,6 +207,13 @@ def measure(port: int) -> None:
         ),
     ]
     session = requests.Session()
+    floor = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        session.get(base, timeout=60).raise_for_status()
+        floor.append((time.perf_counter() - start) * 1000)
+    # The service root reads the city only: what every answer pays before its SQL.
+    print(f"floor: GET the service root {statistics.median(floor):.1f} ms (median)")
     print(f"{'request':58} {'http ms':>8} {'raw ms':>8} {'ratio':>6} {'+ms':>6}")
     for label, path, params in cases:
         query = "&".join(f"{k}={quote(v, safe='')}" for k, v in params.items())
@@ -207,6 +230,8 @@ def measure(port: int) -> None:
             raw.append(_raw(path, params, base))
         w, r = statistics.median(web), statistics.median(raw)
         print(f"{label:58} {w:8.1f} {r:8.1f} {w / r:6.2f} {w - r:6.1f}", flush=True)
+        if os.environ.get("STA_BENCH_EXPLAIN"):
+            _explain(path, params, base)
     print(
         f"http: median of {RUNS} requests through gunicorn (keep-alive); raw: the "
         "same statements on one cursor, rows fetched. Target <= 1.2x + 2 ms."
