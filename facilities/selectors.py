@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from facilities import opening_hours, phones
 from facilities.models import BedAvailability, Facility, FacilityKind
@@ -45,6 +46,7 @@ class Nearby:
     emergency_24h: bool
     hospital_class: str
     kelurahan: str
+    kind_label: str = ""
     beds: list[Beds] = field(default_factory=list)
 
     @property
@@ -84,7 +86,8 @@ def _nearest_sql(kinds: Sequence[str] | None) -> str:
         )
         SELECT k.code, n.id, n.name, ST_X(n.geom), ST_Y(n.geom), n.distance_m,
                n.address, n.phones, n.opening_hours, n.emergency_24h,
-               n.hospital_class, (SELECT a.name FROM {a} a WHERE a.id = n.kelurahan_id)
+               n.hospital_class, (SELECT a.name FROM {a} a WHERE a.id = n.kelurahan_id),
+               k.name, k.name_en
         FROM {k} k
         CROSS JOIN here
         CROSS JOIN LATERAL (
@@ -138,6 +141,7 @@ def nearest(
     now = now or timezone.now()
     zone = city_zone(city)
     rows = nearest_rows(city.pk, lon, lat, per_kind=per_kind, kinds=kinds)
+    english = (get_language() or "id").startswith("en")
     found = [
         Nearby(
             id=r[1],
@@ -153,6 +157,7 @@ def nearest(
             emergency_24h=r[9],
             hospital_class=r[10],
             kelurahan=r[11] or "",
+            kind_label=r[13] if english and r[13] else r[12],
         )
         for r in rows
     ]
@@ -190,6 +195,7 @@ def nearby_json(row: Nearby, now: datetime | None = None) -> dict[str, Any]:
     return {
         "id": row.id,
         "kind": row.kind,
+        "kind_name": row.kind_label,
         "name": row.name,
         "lon": round(row.lon, 7),
         "lat": round(row.lat, 7),

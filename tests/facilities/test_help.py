@@ -17,8 +17,9 @@ from django.utils import timezone
 from facilities.kit_parts import export_contacts, export_kinds
 from facilities.models import BedAvailability, EmergencyContact, Facility
 from tenancy.kits import export_city_kit
-from tenancy.models import AdminArea
+from tenancy.models import AdminArea, Role
 from tests.conftest import BOUNDARIES
+from tests.facilities.conftest import member
 from tests.http import body_json
 from tests.tenancy.test_city_kits import STARTER_KIT
 
@@ -107,6 +108,13 @@ def test_hostile_positions_are_refused_in_the_page_and_the_api(city):
     assert first["distance_m"] <= data["facilities"][1]["distance_m"]
     assert first["phones"][0].startswith("+62")
     assert first["open_now"] is True  # 24/7 with an emergency department
+    # The operator console carries the panel that asks this API (reports itself
+    # imports nothing of facilities).
+    operator = member(city, Role.OPERATOR)
+    client.force_login(operator)
+    console = client.get(f"/{city.slug}/reports/console/").content.decode()
+    assert f'data-url="{api}"' in console
+    assert "facilities/console_nearby.js" in console
 
 
 def test_facilities_are_a_public_source_on_the_map_ogc_and_tiles(city):

@@ -71,6 +71,8 @@
     // A note is internal unless ticked for this report: never carry "public" over.
     if (!current || current.ticket !== d.ticket) { $("d-public").checked = false; $("d-note").value = ""; }
     current = d;
+    // Other panels (facilities' nearest, loaded by the template) follow the report.
+    document.dispatchEvent(new CustomEvent("petakota:report-shown", { detail: { ticket: d.ticket, lon: d.lon, lat: d.lat } }));
     $("detail").hidden = false;
     $("d-ticket").textContent = d.ticket;
     $("d-status").replaceChildren(el("span", d.status_label, `status status-${d.status}`), d.overdue ? el("span", T.overdue, "badge overdue") : "");
