@@ -31,7 +31,7 @@ from importers.reader import inspect
 from importers.safety import check_size
 from importers.services import NewLayer, import_file, infer_schema, new_layer_slug
 from layers import history
-from layers.models import Layer
+from layers.models import Layer, Visibility
 from tenancy.models import Agency, City
 
 logger = logging.getLogger(__name__)
@@ -376,6 +376,9 @@ def run_job(job_id: int) -> ImportJob | None:
             slug=job.new_layer_slug,
             title=job.new_layer_title,
             agency=job.agency,
+            # A new upload stays a draft (its agency only) until published on
+            # purpose (layers/manage/).
+            visibility=Visibility.DRAFT,
         )
     try:
         # Who and which job, on every history event the import writes.

@@ -31,5 +31,8 @@ class LayerQuerySet(models.QuerySet):
             return qs
         return qs.filter(
             models.Q(visibility__in=[Visibility.PUBLIC, Visibility.INTERNAL])
-            | models.Q(visibility=Visibility.AGENCY, agency_id__in=scope.agency_ids)
+            | models.Q(
+                visibility__in=[Visibility.AGENCY, Visibility.DRAFT],
+                agency_id__in=scope.agency_ids,
+            )
         )

@@ -1,10 +1,28 @@
 from django.urls import path
 
 from layers import views
+from layers.manage import views as manage
 
 app_name = "layers"
 urlpatterns = [
     path("", views.city_list, name="city-list"),
     path("<slug:city_slug>/", views.city_map, name="city-map"),
     path("<slug:city_slug>/map.html", views.static_map, name="static-map"),
+    # Layer management (layers/manage/): the owner agency's editors, city admins.
+    path("<slug:city_slug>/layers/manage/", manage.my_layers, name="manage"),
+    path(
+        "<slug:city_slug>/layers/manage/<slug:layer_slug>/",
+        manage.edit_layer,
+        name="manage-layer",
+    ),
+    path(
+        "<slug:city_slug>/layers/manage/<slug:layer_slug>/publish",
+        manage.publish_layer,
+        name="manage-publish",
+    ),
+    path(
+        "<slug:city_slug>/layers/manage/<slug:layer_slug>/delete",
+        manage.delete_layer,
+        name="manage-delete",
+    ),
 ]

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from layers.choices import Visibility
+from layers.choices import UpdateFrequency, Visibility
 from layers.querysets import LayerQuerySet
 from layers.schema import clean_properties, validate_schema
 from tenancy.models import SRID, Agency, City
@@ -125,6 +125,15 @@ class Layer(models.Model):
         max_length=10,
         choices=Visibility.choices,
         default=Visibility.PUBLIC,
+    )
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    keywords = models.JSONField(_("keywords"), default=list, blank=True)
+    update_frequency = models.CharField(
+        _("update frequency"),
+        max_length=20,
+        choices=UpdateFrequency.choices,
+        blank=True,
     )
     license = models.CharField(_("licence"), max_length=200, blank=True)
     attribution = models.CharField(_("attribution"), max_length=300, blank=True)
