@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from tenancy.access import (
     may_import,
     may_manage_people,
+    may_watch_control_room,
     memberships_of,
     staff_scope,
 )
@@ -76,6 +77,14 @@ def staff_links(user: Any, city: City | None) -> list[NavLink]:
     if city is not None:
         if staff_scope(user, city) is not None:
             links.append(NavLink("console", _("Control room"), _console(city)))
+        if may_watch_control_room(user, city):
+            links.append(
+                NavLink(
+                    "dashboard",
+                    _("Dashboard"),
+                    reverse("dashboard:dashboard", kwargs={"city_slug": city.slug}),
+                )
+            )
         if may_import(user, city):
             links.append(
                 NavLink(

@@ -46,6 +46,8 @@ def test_only_operators_and_city_admins_see_the_dashboard(city, operator):
     ):
         outsider = client_for(staff(city, role, agency))
         assert outsider.get(base).status_code == 403, role
+        console = outsider.get(f"/{city.slug}/reports/console/")
+        assert 'data-nav="dashboard"' not in console.content.decode()
         assert outsider.get(api).status_code == 403, role
         assert (
             outsider.get(f"/api/{city.slug}/dashboard/export/reports.csv").status_code
@@ -53,7 +55,9 @@ def test_only_operators_and_city_admins_see_the_dashboard(city, operator):
         )
     for user in (operator, staff(city, Role.CITY_ADMIN)):
         client = client_for(user)
-        assert client.get(base).status_code == 200
+        page = client.get(base)
+        assert page.status_code == 200
+        assert 'data-nav="dashboard"' in page.content.decode()
         body = client.get(api).json()
         assert body["city"]["targets"]["first_response_hours"] == 6
         assert body["city"]["targets"]["resolution_hours"] == 168
