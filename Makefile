@@ -11,6 +11,7 @@ bench:  ## Hot paths, imports and report ingest, each as a ratio to its raw base
 	scripts/bench_import.sh
 	scripts/bench_reports.sh
 	scripts/bench_sta.sh
+	scripts/bench_history.sh
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
