@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.gis.geos import GEOSGeometry
+from django.contrib.gis.geos import GEOSGeometry, Point
 from django.db import connection, transaction
 
 from permits.models import Kbli, Permit, PermitEvent, PermitType, Status, add_months
@@ -59,7 +59,7 @@ def load_demo_permits(city: City) -> int:
     return created
 
 
-def _points(city: City) -> list[tuple[int, int | None, GEOSGeometry]]:
+def _points(city: City) -> list[tuple[int, int | None, Point]]:
     table = AdminArea._meta.db_table
     # Table name from _meta; values are parameters.
     points = "ST_AsEWKB((ST_Dump(ST_GeneratePoints(geom, %s, %s))).geom)"
@@ -68,7 +68,8 @@ def _points(city: City) -> list[tuple[int, int | None, GEOSGeometry]]:
         cursor.execute(
             sql, [PER_KELURAHAN, SEED, city.pk, AdminArea.Level.KELURAHAN.value]
         )
-        return [(k, p, GEOSGeometry(memoryview(g))) for k, p, g in cursor.fetchall()]
+        rows = [(k, p, GEOSGeometry(memoryview(g))) for k, p, g in cursor.fetchall()]
+    return [(k, p, g) for k, p, g in rows if isinstance(g, Point)]
 
 
 def _create(city: City) -> int:

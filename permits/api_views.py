@@ -211,9 +211,9 @@ def export_api(request: HttpRequest, city_slug: str, fmt: str) -> HttpResponse:
     for row in rows.values(*PUBLIC_FIELDS)[:limit].iterator(chunk_size=2000):
         props = public_properties(row)
         writer.writerow([_csv_safe(props[k]) for k in PUBLIC_PROPERTIES])
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return set_cache(response, value=REVALIDATE)
+    table = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    table["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return set_cache(table, value=REVALIDATE)
 
 
 def _csv_safe(value: Any) -> Any:

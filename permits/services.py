@@ -16,7 +16,6 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -354,7 +353,7 @@ def submit_permit(
     *,
     city: City,
     data: PermitInput,
-    actor: AbstractBaseUser | None,
+    actor: Any,
     scope: Scope | None = None,
     imported: bool = False,
 ) -> tuple[Permit, str]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -284,12 +285,11 @@ def act(request: HttpRequest, city_slug: str, pk: int) -> HttpResponse:
                 note=request.POST.get("note", ""),
                 public=request.POST.get("public") == "on",
             )
-        elif action == "document" and "file" in request.FILES:
+        elif action == "document" and isinstance(
+            upload := request.FILES.get("file"), UploadedFile
+        ):
             services.add_document(
-                permit=permit,
-                actor=request.user,
-                scope=scope,
-                upload=request.FILES["file"],
+                permit=permit, actor=request.user, scope=scope, upload=upload
             )
         else:
             raise services.PermitError({"action": _("unknown action.")})
@@ -380,8 +380,8 @@ def import_page(request: HttpRequest, city_slug: str) -> HttpResponse:
     city, scope = answer
     result = None
     error = ""
-    if request.method == "POST" and "file" in request.FILES:
-        upload = request.FILES["file"]
+    upload = request.FILES.get("file")
+    if request.method == "POST" and isinstance(upload, UploadedFile):
         mapping = {
             field: str(request.POST.get(f"map_{field}", "")).strip()
             for field in MAPPABLE

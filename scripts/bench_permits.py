@@ -1,0 +1,127 @@
+"""The measuring half of bench_permits.sh (needs a migrated database with the demo)."""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import sys
+import time
+from datetime import timedelta
+
+import django
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gis_platform.settings")
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from permits.models import Permit, PermitType  # noqa: E402
+from permits.selectors import PermitFilter, city_today, filtered, visible_permits  # noqa: E402
+from tenancy.models import AdminArea, City  # noqa: E402
+
+RUNS = 15
+KECAMATAN = "36.71.01"  # Kecamatan Tangerang
+
+
+def fill(city: City, n: int) -> None:
+    """n permits spread over the city's bounding box (kept inside the city), random
+    types, statuses and dates, in one INSERT ... SELECT."""
+    types = list(PermitType.objects.filter(city=city).values_list("id", "agency_id"))
+    table = Permit._meta.db_table
+    ids = "ARRAY[" + ",".join(str(t) for t, _ in types) + "]"
+    agency = types[0][1]
+    xmin, ymin, xmax, ymax = city.boundary.extent
+    # Names from _meta and numbers from the database; no request input.
+    sql = f"""
+        INSERT INTO {table} (city_id, number, permit_type_id, agency_id, risk_level,
+            status, business_name, description, applicant_name, applicant_nik,
+            applicant_phone, applicant_email, address, conditions, geom, point,
+            applied_date, issued_date, expires_date, tracking_hash, demo,
+            created_at, updated_at)
+        SELECT %s, 'BENCH-' || g, ({ids})[1 + g %% {len(types)}], %s, '',
+            s.status, 'Bench ' || g, '', 'x', '', '', '', '', '', p, p,
+            d.applied, CASE WHEN s.status <> 'submitted' THEN d.applied + 10 END,
+            CASE WHEN s.status <> 'submitted' THEN d.applied + 11 + (g %% 900) END,
+            '', false, now(), now()
+        FROM generate_series(1, %s) g
+        CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(
+            %s + random() * %s, %s + random() * %s), 4326) AS p) pt
+        CROSS JOIN LATERAL (SELECT (ARRAY['issued','issued','issued','completed',
+            'submitted','revoked'])[1 + g %% 6] AS status) s
+        CROSS JOIN LATERAL (SELECT current_date - (g %% 1200) AS applied) d
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [city.pk, agency, n, xmin, xmax - xmin, ymin, ymax - ymin])
+        cursor.execute(f"ANALYZE {table}")
+
+
+def timed(fn) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main(n: int) -> None:
+    city = City.objects.get(slug="kota-tangerang")
+    start = time.perf_counter()
+    fill(city, n)
+    print(f"permits: {n} generated in {time.perf_counter() - start:.1f} s")
+    area = AdminArea.objects.get(city=city, code=KECAMATAN)
+    f = PermitFilter(status=("issued",), kecamatan=area, expiring_days=90, limit=10_000)
+    rows = filtered(visible_permits(city, None), f, city_today(city))
+    sql, params = rows.values_list("id", "number", "point").query.sql_with_params()
+    raw_sql = (
+        f"SELECT t.id, t.number, ST_AsBinary(t.point) FROM {Permit._meta.db_table} t "  # noqa: S608
+        "WHERE t.city_id = %s AND t.status = 'issued' AND t.expires_date >= %s "
+        "AND t.expires_date <= %s AND ST_Intersects(t.point, "
+        "(SELECT geom FROM layers_adminarea WHERE city_id = %s AND code = %s)) "
+        "ORDER BY t.expires_date, t.id LIMIT 10000"
+    )
+    today = city_today(city)
+    raw_params = [city.pk, today, today + timedelta(days=90), city.pk, KECAMATAN]
+
+    def raw() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(raw_sql, raw_params)
+            return len(cursor.fetchall())
+
+    client = Client()
+    url = f"/api/{city.slug}/permits/"
+    query = {
+        "kecamatan": KECAMATAN,
+        "status": "issued",
+        "expiring_days": 90,
+        "limit": 10000,
+    }
+
+    def api() -> int:
+        response = client.get(url, query)
+        if response.status_code != 200:
+            raise RuntimeError(response.content[:200])
+        return len(response.content)
+
+    found = raw()
+    api()
+    raw()  # warm both
+    t_raw = timed(raw)
+    t_api = timed(api)
+    print(
+        f"permits in kecamatan, issued, expiring within 90 days ({found} of {n}): "
+        f"API {t_api * 1000:.1f} ms, raw SQL {t_raw * 1000:.1f} ms, "
+        f"ratio {t_api / t_raw:.2f}x (+{(t_api - t_raw) * 1000:.1f} ms)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = " ".join(r[0] for r in cursor.fetchall())
+    used = sorted(set(re.findall(r"Index (?:Only )?Scan using (\w+)", plan)))
+    print(f"indexes used: {', '.join(used) or 'none'}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
