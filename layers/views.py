@@ -13,6 +13,7 @@ from layers.models import Layer
 from layers.popups import popup_text
 from layers.selectors import area_counts, source_catalog
 from layers.static_maps import cached_static_map_html, file_policy
+from tenancy.access import read_scope
 from tenancy.models import City
 from tenancy.resolve import city_or_404
 
@@ -99,5 +100,13 @@ def city_map(request: HttpRequest, city_slug: str) -> HttpResponse:
     return render(
         request,
         "layers/city_map.html",
-        {"city": city, "config": config, "layers": layers, "counts": area_counts(city)},
+        {
+            "city": city,
+            "config": config,
+            "layers": layers,
+            "counts": area_counts(city),
+            # City staff may save the map's state (planner/, a "saved map").
+            "can_save_map": request.user.is_authenticated
+            and read_scope(request.user, city).internal,
+        },
     )

@@ -52,11 +52,13 @@ SEED = 20240601
 
 
 def max_hex_cells() -> int:
-    return int(getattr(settings, "PLANNER_MAX_HEX_CELLS", 50_000))
+    return int(getattr(settings, "PETAKOTA_PLANNER_MAX_HEX_CELLS", 50_000))
 
 
 def result_ttl() -> timedelta:
-    return timedelta(hours=float(getattr(settings, "PLANNER_RESULT_TTL_H", 24)))
+    return timedelta(
+        hours=float(getattr(settings, "PETAKOTA_PLANNER_RESULT_TTL_H", 24))
+    )
 
 
 @dataclass
@@ -310,7 +312,7 @@ def density(city: City, user: Any, body: dict[str, Any]) -> Output:
 def _hex_cells_sql(city: City, size_m: float) -> tuple[str, list[Any], float]:
     """A CTE `cells(i, j, g, geom)` of the hexagons (size = edge length, metres, in
     the city's UTM zone) touching the city, and the estimate of their number;
-    refuses a size giving more than PLANNER_MAX_HEX_CELLS cells."""
+    refuses a size giving more than PETAKOTA_PLANNER_MAX_HEX_CELLS cells."""
     srid = metric_srid(city)
     with connection.cursor() as cursor:
         cursor.execute(

@@ -16,7 +16,11 @@
   map.getPane("analysis").style.zIndex = 380;
   var overlay = L.layerGroup().addTo(map);
   var waitingForClick = false;
-  window.petakotaAnalysis = { overlay: overlay, done: 0 };
+  window.petakotaAnalysis = {
+    overlay: overlay,
+    done: 0,
+    waiting: function () { return waitingForClick; }
+  };
 
   function el(tag, className, content) {
     var node = document.createElement(tag);

@@ -126,6 +126,18 @@
     return box;
   }
 
+  window.petakotaPopup = popupFor;
+  // While an analysis waits for a point on the map, a click on a marker is that point
+  // (not a popup): the click goes on to the map.
+  function pickingClick(e) {
+    var analysis = window.petakotaAnalysis;
+    if (!analysis || !analysis.waiting || !analysis.waiting()) return false;
+    map.closePopup();
+    map.fire("click", { latlng: e.latlng });
+    return true;
+  }
+  window.petakotaPickingClick = pickingClick;
+
   var dataLayers = {};
   window.petakotaLayers = dataLayers;
   // Large layers come as vector tiles (dense points aggregated server-side at low
@@ -156,6 +168,7 @@
       getFeatureId: function (f) { return f.id; }
     });
     layer.on("click", function (e) {
+      if (pickingClick(e)) return;
       var props = (e.layer && e.layer.properties) || {};
       if (props.point_count > 1) {
         map.setView(e.latlng, Math.min(map.getZoom() + 2, 19));
@@ -191,6 +204,7 @@
       },
       onEachFeature: function (feature, lyr) {
         lyr.bindPopup(function () { return popupFor(info, feature); }, { maxWidth: 320 });
+        lyr.on("click", pickingClick);
       }
     });
     layer.renderMode = "geojson";
