@@ -527,6 +527,10 @@ def parse_expand(text: str, *, depth: int = 0) -> list[ExpandItem]:
                 key, eq, value = opt.partition("=")
                 if not eq:
                     raise ODataError("$expand", f"{opt[:40]!r} is not $option=value.")
+                if not key.strip().startswith("$"):
+                    raise ODataError(
+                        "$expand", f"{key.strip()[:30]!r} is not an option."
+                    )
                 pairs[key.strip()] = value
             options = parse_options(pairs, depth=depth + 1)
         # Datastreams/Observations expands Datastreams with Observations inside.

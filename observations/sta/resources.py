@@ -227,5 +227,6 @@ def fetch_page(compiler: Compiler, resolved: Resolved, options: Options) -> Page
             )
             if cursor.fetchone() is None:
                 raise NotFound
-    more = len(rows) > top
+    # $top=0 asks for the count only: no page follows.
+    more = top > 0 and len(rows) > top
     return Page(rows[:top], more, count)

@@ -74,6 +74,9 @@ _TYPE_WORDS = {
     JSON: "a JSON value",
     NULL: "null",
 }
+# A path through a collection: "many:" + the type of its values.
+MANY = "many:"
+_FLIP = {"gt": "lt", "lt": "gt", "ge": "le", "le": "ge"}
 _NUMBERS_IN_WKT = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
@@ -190,13 +193,10 @@ class Compiler:
                 raise ODataError("$filter", f"{head} is an entity, not a value.")
             if nav.same_row:
                 return self.path(parts[1:], entity_types()[nav.target], alias)
-            if nav.many:
-                raise ODataError(
-                    "$filter",
-                    f"{head} is a collection; filter on it from its own entity set.",
-                )
             target = entity_types()[nav.target]
             rest = parts[1:]
+            if nav.many:
+                return self.many_path(nav, target, rest, alias)
             if nav.parent_fk and len(rest) == 1 and rest[0] in ("id", "@iot.id"):
                 return f"{alias}.{nav.parent_fk}", NUMBER
             child = self.alias()
@@ -219,6 +219,28 @@ class Compiler:
         if prop.type == JSON:
             sql = f"({sql})::jsonb"
         return sql, prop.type
+
+    def many_path(
+        self, nav: Nav, target: EntityType, rest: tuple[str, ...], alias: str
+    ) -> tuple[str, str]:
+        """A path through a collection (`Datastreams/ObservedProperty/name` on
+        Things): the SELECT of its values, compared with ANY (some member
+        matches)."""
+        child = self.alias()
+        inner, kind = self.path(rest, target, child)
+        where = [nav.cond.replace("{c}", child).replace("{p}", alias)]
+        if not nav.inherits_visibility:
+            where.append(self.visible(target, child))
+        source = self.on(target.source, child)
+        condition = " AND ".join(where)
+        if kind.startswith(MANY):
+            values = self.alias()
+            return (
+                f"SELECT {values}.v FROM {source} CROSS JOIN LATERAL ({inner}) "
+                f"{values}(v) WHERE {condition}",
+                kind,
+            )
+        return f"SELECT {inner} FROM {source} WHERE {condition}", MANY + kind
 
     def binary(self, node: Binary, entity: EntityType, alias: str) -> tuple[str, str]:
         op = node.op
@@ -244,6 +266,8 @@ class Compiler:
 
     def compare(self, op: str, left: str, lk: str, right: str, rk: str) -> str:
         sql_op = _COMPARE[op]
+        if lk.startswith(MANY) or rk.startswith(MANY):
+            return self.compare_any(op, left, lk, right, rk)
         if NULL in (lk, rk):
             if op not in ("eq", "ne"):
                 raise ODataError("$filter", "null can only be compared with eq or ne.")
@@ -257,18 +281,38 @@ class Compiler:
         if lk != rk:
             raise ODataError(
                 "$filter",
-                f"cannot compare {_TYPE_WORDS[lk]} with {_TYPE_WORDS[rk]}.",
+                f"cannot compare {_word(lk)} with {_word(rk)}.",
             )
         if lk == GEOMETRY:
             raise ODataError("$filter", "compare geometries with st_equals.")
         return f"({left} {sql_op} {right})"
+
+    def compare_any(self, op: str, left: str, lk: str, right: str, rk: str) -> str:
+        """`value op ANY (SELECT ...)`; a collection on the left flips the operator
+        (Datastreams/result gt 5: 5 < ANY (...))."""
+        if lk.startswith(MANY) and rk.startswith(MANY):
+            raise ODataError("$filter", "cannot compare two collections.")
+        if lk.startswith(MANY):
+            values, kind, other, ok = left, lk[len(MANY) :], right, rk
+            op = _FLIP.get(op, op)
+        else:
+            values, kind, other, ok = right, rk[len(MANY) :], left, lk
+        if ok == NULL:
+            raise ODataError("$filter", "a collection cannot be compared with null.")
+        if kind == JSON and ok != JSON:
+            other = f"to_jsonb({other})"
+        elif kind != ok or kind == GEOMETRY:
+            raise ODataError(
+                "$filter", f"cannot compare {_word(kind)} with {_word(ok)}."
+            )
+        return f"({other} {_COMPARE[op]} ANY ({values}))"
 
     def text_arg(self, node: Node, entity: EntityType, alias: str) -> str:
         sql, kind = self.expr(node, entity, alias)
         if kind == JSON:
             return f"(({sql}) #>> '{{}}')"
         if kind not in (STRING, NULL):
-            raise ODataError("$filter", f"expected text but found {_TYPE_WORDS[kind]}.")
+            raise ODataError("$filter", f"expected text but found {_word(kind)}.")
         return sql
 
     def typed_arg(self, node: Node, entity: EntityType, alias: str, want: str) -> str:
@@ -276,7 +320,7 @@ class Compiler:
         if kind not in (want, NULL):
             raise ODataError(
                 "$filter",
-                f"expected {_TYPE_WORDS[want]} but found {_TYPE_WORDS[kind]}.",
+                f"expected {_word(want)} but found {_word(kind)}.",
             )
         return sql
 
@@ -441,6 +485,12 @@ class Compiler:
                 ),
             )
         return pairs
+
+
+def _word(kind: str) -> str:
+    if kind.startswith(MANY):
+        return "a collection"
+    return _TYPE_WORDS.get(kind, kind)
 
 
 def _build(pairs: list[tuple[str, str]]) -> str:

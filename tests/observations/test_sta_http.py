@@ -11,7 +11,7 @@ from rest_framework.authtoken.models import Token
 
 from observations.models import Observation
 from tenancy.models import Role
-from tests.factories import MembershipFactory
+from tests.factories import CityFactory, MembershipFactory
 from tests.observations.sta_world import World, build
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +20,15 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world(db) -> World:
     return build()
+
+
+BARE = "/sta/kota-kosong/v1.1/"
+
+
+@pytest.fixture
+def bare(db) -> None:
+    """A city with nothing in it: options are refused before any SQL runs."""
+    CityFactory(slug="kota-kosong")
 
 
 def base(world: World) -> str:
@@ -225,13 +234,17 @@ def test_filters_compile_to_the_expected_rows(client, world):
         ({"$select": "nosuch"}, "no property"),
         ({"$expand": "Nosuch"}, "no navigation"),
         ({"$expand": "Datastreams($top=x)"}, "whole number"),
+        ({"$expand": "Datastreams(top=1)"}, "not an option"),
+        ({"$filter": "Datastreams eq 1"}, "an entity, not a value"),
+        ({"$filter": "Datastreams/name eq Datastreams/name"}, "two collections"),
+        ({"$filter": "startswith(Datastreams/name, 'a')"}, "expected text"),
         ({"$expand": "Datastreams($filter=name eq 'a'"}, "unbalanced"),
         ({"$expand": "A($expand=B($expand=C($expand=D($expand=E))))"}, "deeper"),
         ({"$frobnicate": "1"}, "not a query option"),
     ],
 )
-def test_hostile_options_answer_400_with_a_message(client, world, params, fragment):
-    answer = client.get(base(world) + "Things", params)
+def test_hostile_options_answer_400_with_a_message(client, bare, params, fragment):
+    answer = client.get(BARE + "Things", params)
     assert answer.status_code == 400, answer.content
     body = answer.json()
     assert fragment in body["detail"], body
@@ -249,10 +262,10 @@ def test_hostile_options_answer_400_with_a_message(client, world, params, fragme
         "NONSENSE(1 2)",
     ],
 )
-def test_bad_geography_literals_answer_400(client, world, wkt):
+def test_bad_geography_literals_answer_400(client, bare, wkt):
     answer = get(
         client,
-        base(world) + "Locations",
+        BARE + "Locations",
         **{"$filter": f"st_within(location, geography'{wkt}')"},
     )
     assert answer.status_code == 400, answer.content
@@ -276,6 +289,29 @@ def test_a_page_with_expand_is_a_fixed_number_of_queries(
         )
     assert answer.status_code == 200
     assert len(answer.json()["value"][0]["Datastreams"][0]["Observations"]) == 3
+
+
+def test_expand_with_nested_options_and_count_only(client, world):
+    answer = get(
+        client,
+        base(world) + f"Things({world.station.pk})",
+        **{
+            "$select": "name",
+            "$expand": "Datastreams($select=name;$count=true;$expand="
+            "Observations($filter=result ge 58;$select=result;$orderby=phenomenonTime;"
+            "$top=2;$skip=1;$count=true))",
+        },
+    ).json()
+    stream = answer["Datastreams"][0]
+    assert answer["name"] == "Stasiun Cikokol"
+    assert answer["Datastreams@iot.count"] == 1
+    assert stream["Observations@iot.count"] == 2 * 29  # 58, 59 every 50 hours
+    assert stream["Observations"] == [{"result": 59}, {"result": 58}]
+    assert set(stream) == {"name", "Observations", "Observations@iot.count"}
+    only = get(
+        client, base(world) + "Observations", **{"$top": "0", "$count": "true"}
+    ).json()
+    assert only == {"@iot.count": 24 * 61 + 61, "value": []}
 
 
 # --- POST Observations ------------------------------------------------------------
