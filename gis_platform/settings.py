@@ -325,3 +325,18 @@ PETAKOTA_MY_REPORTS_RATE = env_str("PETAKOTA_MY_REPORTS_RATE", "5/h")
 # Bed counts older than this many hours are shown as stale on the help page and in
 # the API ("stale": true).
 PETAKOTA_FACILITY_BEDS_STALE_H = env_int("PETAKOTA_FACILITY_BEDS_STALE_H", 12)
+
+# --- Observations (observations/) -------------------------------------------------
+# Week-on-week price rise (%) that raises a price alert, unless the observed property
+# sets its own (alert_change_pct in observed_properties.yaml).
+OBSERVATIONS_PRICE_ALERT_PCT = env_int("OBSERVATIONS_PRICE_ALERT_PCT", 10)
+# Quality flags: the same value this many readings running is "stuck"; a reading
+# further than SPIKE_FACTOR x max(|mean of the previous 5|, SPIKE_FLOOR) from that
+# mean is a "spike". Flagged readings are kept, left out of aggregates and ISPU.
+OBSERVATIONS_STUCK_READINGS = env_int("OBSERVATIONS_STUCK_READINGS", 6)
+OBSERVATIONS_SPIKE_FACTOR = env_int("OBSERVATIONS_SPIKE_FACTOR", 4)
+OBSERVATIONS_SPIKE_FLOOR = env_int("OBSERVATIONS_SPIKE_FLOOR", 5)
+# Largest CSV upload (MB), largest push batch, errors listed per refused batch.
+OBSERVATIONS_IMPORT_MAX_MB = env_int("OBSERVATIONS_IMPORT_MAX_MB", 200)
+OBSERVATIONS_PUSH_MAX = env_int("OBSERVATIONS_PUSH_MAX", 5000)
+OBSERVATIONS_MAX_ERRORS = env_int("OBSERVATIONS_MAX_ERRORS", 1000)
