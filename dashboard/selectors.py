@@ -274,9 +274,7 @@ GROUPS = {
 }
 
 
-def indicator_sql(city: City, f: Filters, clock: Clock) -> tuple[str, dict[str, Any]]:
-    """The one statement behind the indicators, the backlog, the matrix and the
-    choropleth (see the module docstring for each definition)."""
+def _params(city: City, f: Filters, clock: Clock) -> tuple[str, dict[str, Any]]:
     where, params = _where(city, f)
     params.update(
         open=list(OPEN),
@@ -288,37 +286,30 @@ def indicator_sql(city: City, f: Filters, clock: Clock) -> tuple[str, dict[str, 
         this_week=clock.this_week,
         last_week=clock.last_week,
     )
+    return where, params
+
+
+def count_sql(city: City, f: Filters, clock: Clock) -> tuple[str, dict[str, Any]]:
+    """The counts behind the indicators, the backlog, the matrix and the choropleth
+    for the city, per category, per agency x category, per kecamatan and per
+    kelurahan: one scan of the reports, grouped by hashing (no ordered aggregate)."""
+    where, params = _params(city, f, clock)
     t = _tables()
     # Table names from _meta and fixed SQL fragments; values are all parameters.
     query = f"""
-WITH base AS (
-  SELECT r.id, r.category_id, r.agency_id, r.kecamatan_id, r.kelurahan_id, r.status,
-         r.created_at, r.due_at, r.resolved_at
-  FROM {t["report"]} r WHERE {where}
-),
-responded AS (
-  SELECT DISTINCT e.report_id FROM {t["event"]} e
-  WHERE e.city_id = %(city)s AND e.at >= %(last_week)s
-    AND e.kind = ANY(%(response_kinds)s) AND e.actor_id IS NOT NULL
-),
-first_response AS (
-  SELECT e.report_id, min(e.at) AS at FROM {t["event"]} e
-  WHERE e.city_id = %(city)s AND e.report_id IN (SELECT report_id FROM responded)
-    AND e.kind = ANY(%(response_kinds)s) AND e.actor_id IS NOT NULL
-  GROUP BY e.report_id
-),
-reopened AS (
+WITH reopened AS (
   SELECT DISTINCT e.report_id FROM {t["event"]} e
   WHERE e.city_id = %(city)s AND (
     (e.from_status = ANY(%(resolved_states)s) AND e.to_status = ANY(%(open)s))
     OR e.kind = %(reopened_kind)s)
 ),
 rows AS (
-  SELECT b.*, f.at AS first_response_at, (o.report_id IS NOT NULL) AS reopened,
-         (b.status = ANY(%(open)s) AND b.due_at < %(now)s) AS overdue
-  FROM base b
-  LEFT JOIN first_response f ON f.report_id = b.id
-  LEFT JOIN reopened o ON o.report_id = b.id
+  SELECT r.category_id, r.agency_id, r.kecamatan_id, r.kelurahan_id, r.status,
+         r.created_at, r.due_at, r.resolved_at,
+         (o.report_id IS NOT NULL) AS reopened,
+         (r.status = ANY(%(open)s) AND r.due_at < %(now)s) AS overdue
+  FROM {t["report"]} r LEFT JOIN reopened o ON o.report_id = r.id
+  WHERE {where}
 )
 SELECT grouping(category_id, agency_id, kecamatan_id, kelurahan_id) AS g,
   category_id, agency_id, kecamatan_id, kelurahan_id,
@@ -332,13 +323,53 @@ SELECT grouping(category_id, agency_id, kecamatan_id, kelurahan_id) AS g,
   count(*) FILTER (WHERE reopened) AS reopened,
   count(*) FILTER (WHERE resolved_at IS NOT NULL OR overdue) AS sla_decided,
   count(*) FILTER (WHERE resolved_at > due_at OR overdue) AS sla_breached,
-  {_buckets()},
-  {_percentiles("first_response", "first_response_at")},
-  {_percentiles("resolution", "resolved_at")}
+  {_buckets()}
 FROM rows
 GROUP BY GROUPING SETS (
   (), (category_id), (agency_id, category_id), (kecamatan_id), (kelurahan_id)
 )
+"""  # noqa: S608
+    return query, params
+
+
+def times_sql(city: City, f: Filters, clock: Clock) -> tuple[str, dict[str, Any]]:
+    """Median and 90th percentile times to first response and to resolution, this
+    week and last, for the city and per category. Only the reports with a staff
+    action or a resolution since last week's start are read (through the timeline's
+    (city, at) index and the reports' (city, resolved_at) index)."""
+    where, params = _params(city, f, clock)
+    t = _tables()
+    # Table names from _meta and fixed SQL fragments; values are all parameters.
+    query = f"""
+WITH responded AS (
+  SELECT DISTINCT e.report_id FROM {t["event"]} e
+  WHERE e.city_id = %(city)s AND e.at >= %(last_week)s
+    AND e.kind = ANY(%(response_kinds)s) AND e.actor_id IS NOT NULL
+),
+first_response AS (
+  SELECT e.report_id, min(e.at) AS at FROM {t["event"]} e
+  WHERE e.city_id = %(city)s AND e.report_id IN (SELECT report_id FROM responded)
+    AND e.kind = ANY(%(response_kinds)s) AND e.actor_id IS NOT NULL
+  GROUP BY e.report_id
+),
+recent AS (
+  SELECT report_id AS id FROM first_response WHERE at >= %(last_week)s
+  UNION
+  SELECT r.id FROM {t["report"]} r
+  WHERE r.city_id = %(city)s AND r.resolved_at >= %(last_week)s
+),
+rows AS (
+  SELECT r.category_id, r.created_at, r.resolved_at, f.at AS first_response_at
+  FROM {t["report"]} r
+  JOIN recent USING (id)
+  LEFT JOIN first_response f ON f.report_id = r.id
+  WHERE {where}
+)
+SELECT grouping(category_id) AS g, category_id,
+  {_percentiles("first_response", "first_response_at")},
+  {_percentiles("resolution", "resolved_at")}
+FROM rows
+GROUP BY GROUPING SETS ((), (category_id))
 """  # noqa: S608
     return query, params
 
@@ -380,9 +411,26 @@ def _indicators(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+TIME_KEYS = tuple(
+    f"{metric}_{name}_{week}"
+    for metric in ("first_response", "resolution")
+    for week in ("this", "last")
+    for name in ("n", "median", "p90")
+)
+
+
 def indicator_rows(city: City, f: Filters, clock: Clock) -> list[dict[str, Any]]:
-    query, params = indicator_sql(city, f, clock)
-    return _rows(query, params)
+    """The counts' rows, the city's and each category's with their times."""
+    rows = _rows(*count_sql(city, f, clock))
+    times = {(t["g"], t["category_id"]): t for t in _rows(*times_sql(city, f, clock))}
+    for row in rows:
+        # grouping(category_id) of the times: 1 for the city, 0 per category.
+        key = (1, None) if row["g"] == 15 else (0, row["category_id"])
+        found = times.get(key) if row["g"] in (15, 7) else None
+        for name in TIME_KEYS:
+            empty = 0 if "_n_" in name else None
+            row[name] = found[name] if found else empty
+    return rows
 
 
 def indicators(city: City, f: Filters, clock: Clock) -> dict[str, Any]:
