@@ -85,7 +85,7 @@ AIR = {
 
 def load_demo_observations(city: City) -> dict[str, int]:
     data = yaml.safe_load(KIT_FILE.read_text(encoding="utf-8"))
-    problems = validate_properties(data, None)  # type: ignore[arg-type]
+    problems = validate_properties(data)
     if problems:
         raise ValueError("; ".join(problems))
     apply_properties(city, data)

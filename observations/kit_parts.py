@@ -76,7 +76,7 @@ def export_properties(city: City) -> list[dict[str, Any]]:
     return rows
 
 
-def validate_properties(data: Any, kit: Kit) -> list[str]:
+def validate_properties(data: Any, kit: Kit | None = None) -> list[str]:
     problems: list[str] = []
     ispu_seen: set[str] = set()
     for label, item in entries(
