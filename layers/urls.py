@@ -21,6 +21,16 @@ urlpatterns = [
         name="manage-publish",
     ),
     path(
+        "<slug:city_slug>/layers/manage/<slug:layer_slug>/style",
+        manage.edit_style,
+        name="manage-style",
+    ),
+    path(
+        "<slug:city_slug>/layers/<slug:layer_slug>/style.<str:fmt>",
+        manage.style_export,
+        name="style-export",
+    ),
+    path(
         "<slug:city_slug>/layers/manage/<slug:layer_slug>/delete",
         manage.delete_layer,
         name="manage-delete",

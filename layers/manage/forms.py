@@ -79,3 +79,87 @@ def attribute_initial(layer: Layer) -> list[dict[str, Any]]:
         }
         for f in layer.schema
     ]
+
+
+class StyleForm(forms.Form):
+    """The style editor: what the map draws and how."""
+
+    type = forms.ChoiceField(
+        label=_("Style"),
+        choices=(
+            ("single", _("Single symbol")),
+            ("categorized", _("Categorized (a colour per value)")),
+            ("graduated", _("Graduated (classes of a number)")),
+        ),
+    )
+    color = forms.RegexField(
+        label=_("Colour"),
+        regex=r"^#[0-9a-fA-F]{6}$",
+        initial="#0072b2",
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+    attribute = forms.ChoiceField(label=_("Attribute"), required=False)
+    method = forms.ChoiceField(
+        label=_("Classes by"),
+        required=False,
+        choices=(
+            ("quantile", _("Quantile")),
+            ("equal_interval", _("Equal interval")),
+            ("natural_breaks", _("Natural breaks (Jenks)")),
+        ),
+    )
+    classes = forms.IntegerField(
+        label=_("Number of classes"),
+        min_value=2,
+        max_value=7,
+        initial=5,
+        required=False,
+    )
+    ramp = forms.ChoiceField(
+        label=_("Colour ramp"),
+        required=False,
+        choices=(
+            ("blues", _("Blues")),
+            ("reds", _("Reds")),
+            ("greens", _("Greens")),
+            ("yellow-red", _("Yellow to red")),
+        ),
+    )
+    radius = forms.IntegerField(
+        label=_("Point size (px)"), min_value=2, max_value=30, initial=6
+    )
+    width = forms.FloatField(
+        label=_("Line width (px)"), min_value=0.5, max_value=12, initial=2
+    )
+    fill_opacity = forms.FloatField(
+        label=_("Fill opacity (0-1)"), min_value=0, max_value=1, initial=0.25
+    )
+    label = forms.ChoiceField(label=_("Labels"), required=False)
+
+    def __init__(self, *args: Any, layer: Layer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        private = {f["name"] for f in layer.schema if f.get("private")}
+        names = [
+            (f["name"], f.get("label") or f["name"])
+            for f in layer.schema
+            if f["name"] not in private
+        ]
+        self.fields["attribute"].choices = [("", "—"), *names]  # type: ignore[attr-defined]
+        self.fields["label"].choices = [("", _("No labels")), *names]  # type: ignore[attr-defined]
+
+
+def style_initial(layer: Layer) -> dict[str, Any]:
+    style = layer.style or {}
+    renderer = style.get("renderer") or {}
+    classes = renderer.get("classes") or []
+    return {
+        "type": renderer.get("type", "single"),
+        "color": style.get("color", "#0072b2"),
+        "attribute": renderer.get("attribute", ""),
+        "method": renderer.get("method", "quantile"),
+        "classes": len(classes) if renderer.get("type") == "graduated" else 5,
+        "radius": style.get("radius", 6),
+        "width": style.get("width", 2),
+        "fill_opacity": style.get("fill_opacity", 0.25),
+        "label": style.get("label", ""),
+    }

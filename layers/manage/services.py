@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from layers import history, partitions
+from layers.manage import style
 from layers.models import Feature, Layer
 from layers.schema import validate_schema
 
@@ -88,3 +89,15 @@ def delete_layer(layer: Layer, *, note: str = "") -> int:
             Feature.objects.filter(layer_id=layer.pk).delete()
             layer.delete()
     return count
+
+
+def set_style(layer: Layer, choices: dict[str, Any], *, note: str = "") -> Layer:
+    """Build and store the layer's style from the editor's choices (raises
+    EdgeError for an attribute or method the data cannot take)."""
+    built = style.build_style(layer, choices)
+    with history.change_context(note=note or "style edited"):
+        layer.style = built
+        layer.save(update_fields=["style", "updated_at"])
+        # Tiles' legend and the map's colours follow the style: new version.
+        Layer.objects.filter(pk=layer.pk).update(data_version=F("data_version") + 1)
+    return layer

@@ -12,9 +12,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from gis_platform.edges import EdgeError
+from gis_platform.http import set_cache
 from layers.choices import Visibility
-from layers.manage import services
-from layers.manage.forms import AttributeFormSet, LayerMetadataForm, attribute_initial
+from layers.manage import services, style
+from layers.manage.forms import (
+    AttributeFormSet,
+    LayerMetadataForm,
+    StyleForm,
+    attribute_initial,
+    style_initial,
+)
 from layers.models import Layer
 from tenancy.access import editable_agencies, may_edit_layer
 from tenancy.models import City
@@ -101,6 +109,10 @@ def edit_layer(request: HttpRequest, city_slug: str, layer_slug: str) -> HttpRes
             "form": form,
             "attributes": attributes,
             "draft": layer.visibility == Visibility.DRAFT,
+            "style_form": StyleForm(initial=style_initial(layer), layer=layer),
+            "style_classes": ((layer.style or {}).get("renderer") or {}).get(
+                "classes", []
+            ),
         },
     )
 
@@ -135,4 +147,47 @@ def delete_layer(request: HttpRequest, city_slug: str, layer_slug: str) -> HttpR
         return redirect("layers:manage", city_slug=city_slug)
     return render(
         request, "layers/manage/delete_layer.html", {"city": layer.city, "layer": layer}
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def edit_style(request: HttpRequest, city_slug: str, layer_slug: str) -> HttpResponse:
+    layer = _layer_for_editor(request, city_slug, layer_slug)
+    form = StyleForm(request.POST, layer=layer)
+    if form.is_valid():
+        try:
+            services.set_style(layer, form.cleaned_data)
+        except EdgeError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect(
+                "layers:manage-layer", city_slug=city_slug, layer_slug=layer.slug
+            )
+    return render(
+        request,
+        "layers/manage/style_errors.html",
+        {"city": layer.city, "layer": layer, "style_form": form},
+        status=400,
+    )
+
+
+def style_export(
+    request: HttpRequest, city_slug: str, layer_slug: str, fmt: str
+) -> HttpResponse:
+    """GET .../style.sld or .../style.qml of a layer the user may see."""
+    city = city_or_404(city_slug, with_boundary=False)
+    layer = Layer.objects.visible_to(request.user, city).filter(slug=layer_slug).first()
+    if layer is None or fmt not in ("sld", "qml"):
+        raise Http404(_("No such layer."))
+    if fmt == "sld":
+        body, media = style.style_sld(layer), "application/vnd.ogc.sld+xml"
+    else:
+        body, media = style.style_qml(layer), "application/x-qgis-layer-settings"
+    response = HttpResponse(body, content_type=f"{media}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{layer.slug}.{fmt}"'
+    return set_cache(
+        response,
+        public=layer.visibility == Visibility.PUBLIC,
+        vary=("Cookie",),
     )

@@ -138,6 +138,31 @@
   }
   window.petakotaPickingClick = pickingClick;
 
+  // The layer's stored style (layers/manage/style.py): a colour per category or
+  // class of its renderer's attribute, else its one colour.
+  function colourOf(info, props, fallback) {
+    var renderer = (info.style && info.style.renderer) || {};
+    var value = props ? props[renderer.attribute] : undefined;
+    var classes = renderer.classes || [];
+    if (renderer.type === "categorized" && value != null) {
+      for (var i = 0; i < classes.length; i++) {
+        if (String(classes[i].value) === String(value)) return classes[i].color;
+      }
+    }
+    if (renderer.type === "graduated" && value != null && value !== "") {
+      var number = Number(value);
+      for (var j = 0; j < classes.length; j++) {
+        if (number <= classes[j].max || j === classes.length - 1) return classes[j].color;
+      }
+    }
+    return fallback;
+  }
+  function styleNumber(info, key, fallback) {
+    var value = info.style && Number(info.style[key]);
+    return value || value === 0 ? value : fallback;
+  }
+  window.petakotaColourOf = colourOf;
+
   var dataLayers = {};
   window.petakotaLayers = dataLayers;
   // Large layers come as vector tiles (dense points aggregated server-side at low
@@ -152,11 +177,13 @@
       var geometryDimension = dimension || (props.point_count != null ? 1 : 3);
       if (geometryDimension === 1) {
         var count = props.point_count || 1;
-        var radius = count > 1 ? Math.min(4 + Math.log(count) * 2.2, 18) : 5;
-        return { radius: radius, color: "#fff", weight: 1, fill: true, fillColor: colour, fillOpacity: 0.9 };
+        var radius = count > 1 ? Math.min(4 + Math.log(count) * 2.2, 18) : styleNumber(info, "radius", 5);
+        var pointColour = count > 1 ? colour : colourOf(info, props, colour);
+        return { radius: radius, color: "#fff", weight: 1, fill: true, fillColor: pointColour, fillOpacity: 0.9 };
       }
-      if (geometryDimension === 2) return { color: colour, weight: 2 };
-      return { color: colour, weight: 1.5, fill: true, fillColor: colour, fillOpacity: 0.25 };
+      var featureColour = colourOf(info, props, colour);
+      if (geometryDimension === 2) return { color: featureColour, weight: styleNumber(info, "width", 2) };
+      return { color: featureColour, weight: styleNumber(info, "width", 1.5), fill: true, fillColor: featureColour, fillOpacity: styleNumber(info, "fill_opacity", 0.25) };
     };
     var layer = L.vectorGrid.protobuf(info.links.tiles, {
       rendererFactory: L.canvas.tile,
@@ -195,12 +222,13 @@
     var layer = L.geoJSON(null, {
       attribution: esc(info.attribution),
       pointToLayer: function (feature, latlng) {
-        return L.circleMarker(latlng, { radius: 6, color: "#fff", weight: 1.5, fillColor: colour, fillOpacity: 0.95 });
+        return L.circleMarker(latlng, { radius: styleNumber(info, "radius", 6), color: "#fff", weight: 1.5, fillColor: colourOf(info, feature.properties, colour), fillOpacity: 0.95 });
       },
       style: function (feature) {
         // Points get their own marker style in pointToLayer.
         if (feature && /Point$/.test(feature.geometry.type)) return {};
-        return { color: colour, weight: 2, fillOpacity: 0.25 };
+        var featureColour = colourOf(info, feature && feature.properties, colour);
+        return { color: featureColour, weight: styleNumber(info, "width", 2), fillOpacity: styleNumber(info, "fill_opacity", 0.25) };
       },
       onEachFeature: function (feature, lyr) {
         lyr.bindPopup(function () { return popupFor(info, feature); }, { maxWidth: 320 });
@@ -213,6 +241,23 @@
       .then(function (data) { layer.addData(data); layer.addTo(map); layer.ready = true; })
       .catch(function () { console.warn(text.loadError + " " + info.slug); });
     dataLayers[info.slug] = layer;
+  });
+
+  // The legend lists a categorized or graduated layer's classes under its name.
+  config.layers.forEach(function (info) {
+    var classes = (info.style && info.style.renderer && info.style.renderer.classes) || [];
+    var box = document.querySelector('#legend input[data-layer="' + info.slug + '"]');
+    if (!classes.length || !box || !box.parentNode) return;
+    var list = el("ul", "legend-classes");
+    classes.forEach(function (c) {
+      var item = el("li", "");
+      var swatch = el("span", "swatch", "\u25a0");
+      swatch.style.color = c.color;
+      item.appendChild(swatch);
+      item.appendChild(document.createTextNode(" " + c.label));
+      list.appendChild(item);
+    });
+    box.parentNode.appendChild(list);
   });
 
   document.querySelectorAll("#legend input[data-layer]").forEach(function (box) {
