@@ -31,6 +31,17 @@ urlpatterns = [
         name="style-export",
     ),
     path(
+        "<slug:city_slug>/layers/manage/<slug:layer_slug>/features",
+        manage.edit_features,
+        name="manage-features",
+    ),
+    path(
+        "<slug:city_slug>/layers/manage/<slug:layer_slug>/features/<int:feature_id>"
+        "/restore/<int:event_id>",
+        manage.restore_feature,
+        name="manage-restore",
+    ),
+    path(
         "<slug:city_slug>/layers/manage/<slug:layer_slug>/delete",
         manage.delete_layer,
         name="manage-delete",

@@ -7,15 +7,16 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from gis_platform.edges import EdgeError
-from gis_platform.http import set_cache
+from gis_platform.http import json_error, set_cache
 from layers.choices import Visibility
-from layers.manage import services, style
+from layers.manage import features, services, style
 from layers.manage.forms import (
     AttributeFormSet,
     LayerMetadataForm,
@@ -24,6 +25,7 @@ from layers.manage.forms import (
     style_initial,
 )
 from layers.models import Layer
+from layers.schema import public_fields
 from tenancy.access import editable_agencies, may_edit_layer
 from tenancy.models import City
 from tenancy.resolve import city_or_404
@@ -191,3 +193,55 @@ def style_export(
         public=layer.visibility == Visibility.PUBLIC,
         vary=("Cookie",),
     )
+
+
+@login_required
+def edit_features(
+    request: HttpRequest, city_slug: str, layer_slug: str
+) -> HttpResponse:
+    """The map editor: select, edit attributes, move, draw, delete (through OGC API
+    Features Part 4) and a feature's history with "restore this version"."""
+    layer = _layer_for_editor(request, city_slug, layer_slug)
+    config = {
+        "items": reverse(
+            "ogc:items", kwargs={"city_slug": city_slug, "collection_id": layer.slug}
+        ),
+        "history": reverse(
+            "api:layer-history",
+            kwargs={"city_slug": city_slug, "layer_slug": layer.slug},
+        ),
+        "restore": reverse(
+            "layers:manage-restore",
+            kwargs={
+                "city_slug": city_slug,
+                "layer_slug": layer.slug,
+                "feature_id": 0,
+                "event_id": 0,
+            },
+        ),
+        "geometry_type": layer.geometry_type,
+        "schema": public_fields(layer.schema),
+        "bounds": list(city_or_404(city_slug).boundary.extent),
+    }
+    return render(
+        request,
+        "layers/manage/edit_features.html",
+        {"city": layer.city, "layer": layer, "config": config},
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def restore_feature(
+    request: HttpRequest,
+    city_slug: str,
+    layer_slug: str,
+    feature_id: int,
+    event_id: int,
+) -> JsonResponse:
+    layer = _layer_for_editor(request, city_slug, layer_slug)
+    try:
+        feature = features.restore_version(layer, feature_id, event_id)
+    except LookupError as exc:
+        return json_error(str(exc), status=404)
+    return JsonResponse({"id": feature.pk, "version": feature.version})
