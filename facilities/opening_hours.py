@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
@@ -108,8 +109,10 @@ def _spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+@lru_cache(maxsize=4096)
 def parse(text: str) -> WeeklyHours:
-    """The weekly intervals of `text`, or OpeningHoursError saying what is wrong."""
+    """The weekly intervals of `text`, or OpeningHoursError saying what is wrong
+    (cached: a city's facilities share a few dozen texts)."""
     if not isinstance(text, str):
         raise OpeningHoursError("Opening hours must be text.")
     value = " ".join(text.split())

@@ -76,10 +76,12 @@ def _nearest_sql(kinds: Sequence[str] | None) -> str:
     f = Facility._meta.db_table
     k = FacilityKind._meta.db_table
     a = AdminArea._meta.db_table
+    b = BedAvailability._meta.db_table
     kind_filter = "AND k.code = ANY(%(kinds)s)" if kinds is not None else ""
     # Names from _meta and code, never from a request; values are parameters. One
     # statement: per kind (LATERAL) the N nearest by the geography GiST index's KNN
-    # operator (`<->`, metres on the sphere), which is also the distance shown.
+    # operator (`<->`, metres on the sphere), which is also the distance shown; the
+    # areas' names and beds of only those rows.
     return f"""
         WITH here AS (
             SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography g
@@ -87,7 +89,10 @@ def _nearest_sql(kinds: Sequence[str] | None) -> str:
         SELECT k.code, n.id, n.name, ST_X(n.geom), ST_Y(n.geom), n.distance_m,
                n.address, n.phones, n.opening_hours, n.emergency_24h,
                n.hospital_class, (SELECT a.name FROM {a} a WHERE a.id = n.kelurahan_id),
-               k.name, k.name_en
+               k.name, k.name_en,
+               (SELECT json_agg(json_build_array(b.bed_type, b.available, b.total,
+                                                 b.updated_at) ORDER BY b.bed_type)
+                FROM {b} b WHERE b.facility_id = n.id)
         FROM {k} k
         CROSS JOIN here
         CROSS JOIN LATERAL (
@@ -161,22 +166,22 @@ def nearest(
         )
         for r in rows
     ]
-    if with_beds and found:
-        by_id = {n.id: n for n in found}
+    if with_beds:
         labels = dict(BedAvailability._meta.get_field("bed_type").flatchoices)
-        for bed in BedAvailability.objects.filter(
-            city=city, facility_id__in=by_id
-        ).order_by("facility_id", "bed_type"):
-            by_id[bed.facility_id].beds.append(
-                Beds(
-                    bed_type=bed.bed_type,
-                    label=str(labels.get(bed.bed_type, bed.bed_type)),
-                    available=bed.available,
-                    total=bed.total,
-                    updated_at=bed.updated_at,
-                    stale=is_stale(bed.updated_at, now),
+        limit = stale_after()
+        for row, r in zip(found, rows, strict=True):
+            for bed_type, available, total, stamp in r[14] or ():
+                updated_at = datetime.fromisoformat(stamp)
+                row.beds.append(
+                    Beds(
+                        bed_type=bed_type,
+                        label=str(labels.get(bed_type, bed_type)),
+                        available=available,
+                        total=total,
+                        updated_at=updated_at,
+                        stale=now - updated_at > limit,
+                    )
                 )
-            )
     return found
 
 

@@ -56,6 +56,10 @@ def test_one_query_for_every_kind_and_distances_in_metres(
 ):
     with django_assert_num_queries(1):
         rows = nearest_rows(city.pk, *INSIDE, per_kind=2)
+    # The selector's beds come with the same statement.
+    with django_assert_num_queries(1):
+        found = nearest(city, *INSIDE, per_kind=2)
+    assert any(f.beds for f in found)
     kinds = {r[0] for r in rows}
     assert kinds == set(
         FacilityKind.objects.filter(city=city).values_list("code", flat=True)
