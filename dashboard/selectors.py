@@ -67,6 +67,8 @@ HEATMAP_DAYS = 7
 HEATMAP_LIMIT = 5000
 FEED_LIMIT = 30
 FEED_OVERLAP_S = 10
+# The feed is live news: events older than this never appear in it.
+FEED_DAYS = 7
 STALE_LIMIT = 10
 PERFORMANCE_DAYS = 90
 SUPPRESS_BELOW = 5
@@ -251,18 +253,6 @@ def _percentiles(prefix: str, at: str) -> str:
     return ",\n  ".join(parts)
 
 
-def _buckets() -> str:
-    parts = []
-    for key, low, high in AGE_BUCKETS:
-        condition = (
-            f"status = ANY(%(open)s) AND created_at <= %(now)s - interval '{low} days'"
-        )
-        if high is not None:
-            condition += f" AND created_at > %(now)s - interval '{high} days'"
-        parts.append(f'count(*) FILTER (WHERE {condition}) AS "age_{key}"')
-    return ",\n  ".join(parts)
-
-
 # Bits of grouping(category_id, agency_id, kecamatan_id, kelurahan_id): a bit is set
 # for each column the row is NOT grouped by.
 GROUPS = {
@@ -296,6 +286,32 @@ def count_sql(city: City, f: Filters, clock: Clock) -> tuple[str, dict[str, Any]
     where, params = _params(city, f, clock)
     t = _tables()
     # Table names from _meta and fixed SQL fragments; values are all parameters.
+    counts = [
+        ("total", "true"),
+        ("open", "x.is_open"),
+        ("new_today", "r.created_at >= %(today)s"),
+        ("overdue", "x.overdue"),
+        ("resolved", "r.resolved_at IS NOT NULL"),
+        ("resolved_within_sla", "r.resolved_at <= r.due_at"),
+        ("ever_resolved", "r.resolved_at IS NOT NULL OR x.reopened"),
+        ("reopened", "x.reopened"),
+        ("sla_decided", "r.resolved_at IS NOT NULL OR x.overdue"),
+        ("sla_breached", "r.resolved_at > r.due_at OR x.overdue"),
+    ]
+    for key, low, high in AGE_BUCKETS:
+        condition = f"x.is_open AND r.created_at <= %(now)s - interval '{low} days'"
+        if high is not None:
+            condition += f" AND r.created_at > %(now)s - interval '{high} days'"
+        counts.append((f"age_{key}", condition))
+    fine = ",\n    ".join(
+        f'count(*) FILTER (WHERE {condition}) AS "{name}"' for name, condition in counts
+    )
+    rolled = ",\n  ".join(
+        f'coalesce(sum("{name}"), 0)::bigint AS "{name}"' for name, _ in counts
+    )
+    # Table names from _meta and fixed SQL fragments; values are all parameters.
+    # The reports are counted once per finest group (category, agency, kelurahan),
+    # then the groups are summed up to each grouping set.
     query = f"""
 WITH reopened AS (
   SELECT DISTINCT e.report_id FROM {t["event"]} e
@@ -303,28 +319,23 @@ WITH reopened AS (
     (e.from_status = ANY(%(resolved_states)s) AND e.to_status = ANY(%(open)s))
     OR e.kind = %(reopened_kind)s)
 ),
-rows AS (
-  SELECT r.category_id, r.agency_id, r.kecamatan_id, r.kelurahan_id, r.status,
-         r.created_at, r.due_at, r.resolved_at,
-         (o.report_id IS NOT NULL) AS reopened,
-         (r.status = ANY(%(open)s) AND r.due_at < %(now)s) AS overdue
-  FROM {t["report"]} r LEFT JOIN reopened o ON o.report_id = r.id
+fine AS (
+  SELECT r.category_id, r.agency_id, r.kecamatan_id, r.kelurahan_id,
+    {fine}
+  FROM {t["report"]} r
+  LEFT JOIN reopened o ON o.report_id = r.id
+  CROSS JOIN LATERAL (
+    SELECT r.status = ANY(%(open)s) AS is_open,
+           (r.status = ANY(%(open)s) AND r.due_at < %(now)s) AS overdue,
+           (o.report_id IS NOT NULL) AS reopened
+  ) x
   WHERE {where}
+  GROUP BY r.category_id, r.agency_id, r.kecamatan_id, r.kelurahan_id
 )
 SELECT grouping(category_id, agency_id, kecamatan_id, kelurahan_id) AS g,
   category_id, agency_id, kecamatan_id, kelurahan_id,
-  count(*) AS total,
-  count(*) FILTER (WHERE status = ANY(%(open)s)) AS open,
-  count(*) FILTER (WHERE created_at >= %(today)s) AS new_today,
-  count(*) FILTER (WHERE overdue) AS overdue,
-  count(*) FILTER (WHERE resolved_at IS NOT NULL) AS resolved,
-  count(*) FILTER (WHERE resolved_at <= due_at) AS resolved_within_sla,
-  count(*) FILTER (WHERE resolved_at IS NOT NULL OR reopened) AS ever_resolved,
-  count(*) FILTER (WHERE reopened) AS reopened,
-  count(*) FILTER (WHERE resolved_at IS NOT NULL OR overdue) AS sla_decided,
-  count(*) FILTER (WHERE resolved_at > due_at OR overdue) AS sla_breached,
-  {_buckets()}
-FROM rows
+  {rolled}
+FROM fine
 GROUP BY GROUPING SETS (
   (), (category_id), (agency_id, category_id), (kecamatan_id), (kelurahan_id)
 )
@@ -539,6 +550,7 @@ def feed_events(
     `upto`), newest first (at most `limit`). Events of the last FEED_OVERLAP_S
     seconds come again whatever their id: a transaction that took its id before
     another but committed after it is not skipped (the page drops the repeats).
+    Only events of the last FEED_DAYS days.
     No notes and no actors: the feed may be on a wall."""
     where, params = _where(city, f)
     now = now or timezone.now()
@@ -546,6 +558,7 @@ def feed_events(
         after=after,
         upto=upto if upto is not None else 2**63 - 1,
         recent=now - timedelta(seconds=FEED_OVERLAP_S),
+        since=now - timedelta(days=FEED_DAYS),
         limit=limit,
     )
     t = _tables()
@@ -553,7 +566,7 @@ def feed_events(
 SELECT e.id, e.at, e.kind, e.from_status, e.to_status, e.agency_id AS event_agency_id,
        r.ticket, r.category_id, r.agency_id, r.kecamatan_id
 FROM {t["event"]} e JOIN {t["report"]} r ON r.id = e.report_id
-WHERE e.city_id = %(city)s AND e.id <= %(upto)s
+WHERE e.city_id = %(city)s AND e.at >= %(since)s AND e.id <= %(upto)s
   AND (e.id > %(after)s OR e.at > %(recent)s) AND {where}
 ORDER BY e.id DESC LIMIT %(limit)s
 """  # noqa: S608

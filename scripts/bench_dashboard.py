@@ -133,16 +133,19 @@ def measure(city: City, f: Filters, label: str) -> None:
         page_data(city, f)
     statements = [q["sql"] for q in captured.captured_queries]
     django_times, raw_times = [], []
+    each: dict[int, list[float]] = {i: [] for i in range(len(statements))}
     for _run in range(RUNS):
         start = time.perf_counter()
         page_data(city, f)
         django_times.append(time.perf_counter() - start)
         raw = connection.connection  # the same psycopg connection, no Django
         start = time.perf_counter()
-        for sql in statements:
+        for i, sql in enumerate(statements):
+            began = time.perf_counter()
             with raw.cursor() as cur:
                 cur.execute(sql.encode())
                 cur.fetchall()
+            each[i].append(time.perf_counter() - began)
         raw_times.append(time.perf_counter() - start)
     page, base = statistics.median(django_times), statistics.median(raw_times)
     print(
@@ -151,6 +154,14 @@ def measure(city: City, f: Filters, label: str) -> None:
         f"ratio {page / base:.2f}x; target < 1000 ms: "
         f"{'ok' if page < 1.0 else 'MISSED'}"
     )
+    slowest = sorted(each, key=lambda i: -statistics.median(each[i]))[:3]
+    for i in slowest:
+        head = " ".join(statements[i].split())[:70]
+        print(f"  {statistics.median(each[i]) * 1000:6.0f} ms  {head}")
+    if os.environ.get("BENCH_EXPLAIN"):
+        with connection.cursor() as cur:
+            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + statements[slowest[0]])
+            print("\n".join(r[0] for r in cur.fetchall()))
 
 
 def main() -> None:

@@ -233,7 +233,12 @@ def test_lists_equal_their_recomputation(city, seeded):
         for after in (0, middle):
             recent = seeded - timedelta(seconds=selectors.FEED_OVERLAP_S)
             wanted = sorted(
-                (e["id"] for e in events if e["id"] > after or e["at"] > recent),
+                (
+                    e["id"]
+                    for e in events
+                    if (e["id"] > after or e["at"] > recent)
+                    and e["at"] >= seeded - timedelta(days=selectors.FEED_DAYS)
+                ),
                 reverse=True,
             )[: selectors.FEED_LIMIT]
             got_ids = [
