@@ -137,10 +137,22 @@ def permit_source(city_id: int) -> LayerSource:
             "Granted permits (building, business, billboard, event, road "
             "excavation) in the BLDS open permit-data format; no applicant data."
         ),
+        # A categorized renderer as layers/manage/style.py stores it: the city map
+        # colours each permit by its status and its legend lists the statuses.
         style={
             "color": STATUS_COLOURS[Status.ISSUED.value],
-            "property": "StatusCurrent",
-            "colors": STATUS_COLOURS,
+            "renderer": {
+                "type": "categorized",
+                "attribute": "StatusCurrent",
+                "classes": [
+                    {
+                        "value": s.value,
+                        "color": STATUS_COLOURS[s.value],
+                        "label": str(s.label),
+                    }
+                    for s in PUBLIC_STATUSES
+                ],
+            },
         },
     )
 

@@ -30,8 +30,24 @@ def _media(settings, tmp_path) -> None:
 
 
 @pytest.fixture
-def city(tangerang):
-    return tangerang
+def city(db):
+    """Kota Tangerang's boundaries, the starter kit's agencies, permit types and KBLI
+    codes, and the demo permits: what permits need, without the rest of load_demo
+    (its layers and other apps' demo data), to keep these tests quick."""
+    from demo.permits import load_demo_permits
+    from tenancy.models import City
+    from tenancy.services.onboarding import onboard_city
+    from tests.conftest import BOUNDARIES
+
+    onboard_city(
+        slug="kota-tangerang",
+        city_path=BOUNDARIES / "kota_tangerang_city.geojson",
+        kecamatan_path=BOUNDARIES / "kota_tangerang_kecamatan.geojson",
+        kelurahan_path=BOUNDARIES / "kota_tangerang_kelurahan.geojson",
+    )
+    city = City.objects.get(slug="kota-tangerang")
+    load_demo_permits(city)
+    return city
 
 
 def member(city, role: str, agency_slug: str | None = None):

@@ -105,6 +105,18 @@ def test_no_public_output_carries_applicant_data_or_documents(city, issued):
     numbers = {f["properties"]["PermitNum"] for f in tile[KEY]["features"]}
     assert permit.number in numbers
     assert "REK-2026-0002" not in numbers
+    # On the city map in governance, coloured by status with those in its legend.
+    catalogue = json.loads(texts["catalogue"])
+    entry = next(layer for layer in catalogue["layers"] if layer["slug"] == KEY)
+    assert entry["dimension"] == "governance"
+    renderer = entry["style"]["renderer"]
+    assert renderer["attribute"] == "StatusCurrent"
+    assert {c["value"] for c in renderer["classes"]} == {
+        "issued",
+        "expired",
+        "completed",
+        "revoked",
+    }
     queryables = set(json.loads(texts["queryables"])["properties"])
     assert not {"applicant_name", "applicant_nik", "address"} & queryables
     # Documents: staff of the agency only.
