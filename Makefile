@@ -15,6 +15,7 @@ bench:  ## Hot paths, imports and report ingest, each as a ratio to its raw base
 	scripts/bench_permits.sh
 	scripts/bench_sta.sh
 	scripts/bench_history.sh
+	scripts/bench_jobs.sh
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User as Account
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
@@ -263,7 +264,7 @@ def post_vacancy(
     """Create a vacancy as a draft, or submitted for moderation (`submit`)."""
     clean = clean_vacancy(city=city, user=user, data=data)
     now = timezone.now()
-    actor = user if user.is_authenticated else None
+    actor = _account(user)
     vacancy = Vacancy.objects.create(
         city=city,
         employer=clean.employer,
@@ -291,6 +292,11 @@ def post_vacancy(
         status=vacancy.status,
     )
     return vacancy
+
+
+def _account(user: User) -> Account | None:
+    """The signed-in account to record as the actor (None for anyone else)."""
+    return user if isinstance(user, Account) and user.is_authenticated else None
 
 
 def clean_note(note: Any) -> str:
@@ -358,7 +364,7 @@ def transition(
         kind=VacancyEvent.Kind.STATUS,
         from_status=old,
         to_status=to_status,
-        actor=actor if actor.is_authenticated else None,
+        actor=_account(actor),
         note=note,
         at=now,
     )
