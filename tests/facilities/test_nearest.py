@@ -51,9 +51,7 @@ def test_nearest_matches_brute_force_at_random_points(city):
         assert got == brute_force(city, lon, lat, 3)
 
 
-def test_one_query_for_every_kind_and_distances_in_metres(
-    city, django_assert_num_queries
-):
+def test_one_query_per_kind_in_metres_on_the_knn_index(city, django_assert_num_queries):
     with django_assert_num_queries(1):
         rows = nearest_rows(city.pk, *INSIDE, per_kind=2)
     # The selector's beds come with the same statement.
@@ -68,8 +66,15 @@ def test_one_query_for_every_kind_and_distances_in_metres(
     hospital = next(r for r in rows if r[0] == "rumah-sakit")
     assert 10 < hospital[5] < 5000
 
+    # One kind; an inactive facility is not offered.
+    found = nearest(city, *INSIDE, per_kind=5, kinds=["puskesmas"])
+    assert {f.kind for f in found} == {"puskesmas"}
+    assert len(found) == 5
+    assert [f.distance_m for f in found] == sorted(f.distance_m for f in found)
+    Facility.objects.filter(pk=found[0].id).update(active=False)
+    again = nearest(city, *INSIDE, per_kind=5, kinds=["puskesmas"])
+    assert found[0].id not in {f.id for f in again}
 
-def test_the_query_can_use_the_geography_gist_index(city):
     # A demo city is small enough to sort; with sorting priced out, the planner
     # must find the order in the KNN index (as it does on a big table: the bench).
     with connection.cursor() as cursor:
@@ -87,13 +92,3 @@ def test_the_query_can_use_the_geography_gist_index(city):
         )
         plan = "\n".join(r[0] for r in cursor.fetchall())
     assert "facility_geog_gist" in plan, plan
-
-
-def test_one_kind_and_inactive_facilities(city):
-    found = nearest(city, *INSIDE, per_kind=5, kinds=["puskesmas"])
-    assert {f.kind for f in found} == {"puskesmas"}
-    assert len(found) == 5
-    assert [f.distance_m for f in found] == sorted(f.distance_m for f in found)
-    Facility.objects.filter(pk=found[0].id).update(active=False)
-    again = nearest(city, *INSIDE, per_kind=5, kinds=["puskesmas"])
-    assert found[0].id not in {f.id for f in again}
