@@ -124,11 +124,25 @@ def test_bad_input_is_refused_and_changes_nothing(city, officer, officer_client)
         with pytest.raises(PermitError) as refused:
             application(city, **override)
         assert field in refused.value.errors, (field, refused.value.errors)
+    # A parcel polygon: its map point lies on the parcel, its areas found from it.
+    x, y = INSIDE
+    parcel = {
+        "type": "Polygon",
+        "coordinates": [
+            [[x, y], [x + 0.0005, y], [x + 0.0005, y + 0.0004], [x, y + 0.0004], [x, y]]
+        ],
+    }
+    lot, _code = application(
+        city, number="PBG-LOT-1", permit_type="pbg", lon=None, lat=None, geometry=parcel
+    )
+    assert lot.geom.geom_type == "Polygon"
+    assert lot.geom.contains(lot.point)
+    assert lot.kecamatan.name == "Tangerang"
     first, _code = application(city, number="DUP-1")
     with pytest.raises(PermitError) as refused:
         application(city, number="DUP-1")
     assert "number" in refused.value.errors
-    assert Permit.objects.count() == before + 1
+    assert Permit.objects.count() == before + 2
     # The staff form shows errors and creates nothing.
     page = officer_client.post(
         f"/{CITY}/permits/staff/new/",
@@ -143,7 +157,7 @@ def test_bad_input_is_refused_and_changes_nothing(city, officer, officer_client)
     )
     assert page.status_code == 200
     assert 'data-error="business_name"' in page.content.decode()
-    assert Permit.objects.count() == before + 1
+    assert Permit.objects.count() == before + 2
     # Another city's staff and another agency's: nothing to see, nothing to do.
     stranger_city = AgencyFactory().city
     outsider = MembershipFactory(city=stranger_city, role=Role.CITY_ADMIN).user

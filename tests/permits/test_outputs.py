@@ -133,6 +133,14 @@ def test_no_public_output_carries_applicant_data_or_documents(city, issued):
     staff = Client()
     staff.force_login(member(city, Role.AGENCY_EDITOR, "dpmptsp"))
     assert b"".join(staff.get(url).streaming_content) == b"%PDF-1.4 rahasia"
+    # The staff queue warns of permits expiring within 30 days.
+    Permit.objects.filter(pk=permit.pk).update(
+        expires_date=date.today() + timedelta(days=10)
+    )
+    queue = staff.get(f"/{CITY}/permits/staff/", {"status": "issued"}).content.decode()
+    assert 'id="expiring-warning"' in queue
+    row = queue.split(f'data-number="{permit.number}"')[1].split("</tr>")[0]
+    assert "expires soon" in row or "segera kedaluwarsa" in row
 
 
 def test_cql2_status_and_expiry_and_spatial_queries(city, issued):
