@@ -19,8 +19,8 @@ of importers but the same edge helpers.
 
 from __future__ import annotations
 
-import codecs
 import csv
+import io
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
@@ -69,7 +69,15 @@ def _columns(header: list[str]) -> dict[str, int]:
 
 def read_rows(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
     """Rows of a CSV file as mappings for `ingest_rows` (with their line)."""
-    text = codecs.getreader("utf-8-sig")(stream, "strict")
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
+    try:
+        yield from _rows(text)
+    finally:
+        # The caller owns the file: leave it open (a wrapper closes it when freed).
+        text.detach()
+
+
+def _rows(text: io.TextIOWrapper) -> Iterator[dict[str, Any]]:
     first = text.readline()
     if not first.strip():
         raise CsvProblem("the file is empty.")

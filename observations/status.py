@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Sum
+from django.utils import timezone
 
 from observations import ispu as ispu_rules
 from observations.models import (
@@ -37,15 +37,13 @@ MARKET_BAND = 0.05
 MARKET_COLOURS = {"below": "#16a34a", "average": "#ca8a04", "above": "#dc2626"}
 
 
-def station_ispu(thing: Thing, at: datetime | None = None) -> ispu_rules.Ispu | None:
-    """The station's ISPU at the hour of `at` (default: its newest ISPU reading)."""
-    streams = [
-        d
-        for d in Datastream.objects.filter(thing=thing).select_related(
-            "observed_property"
-        )
-        if d.observed_property.ispu_parameter
-    ]
+def _ispu_from(
+    streams: list[Datastream],
+    sums: dict[int, list[tuple[datetime, float, int]]],
+    at: datetime | None = None,
+) -> ispu_rules.Ispu | None:
+    """ISPU of one station's ISPU streams at the hour of `at` (default: the newest
+    of their latest readings), from (bucket, total, count) hourly rows."""
     if at is None:
         times = [d.latest_time for d in streams if d.latest_time is not None]
         if not times:
@@ -55,34 +53,97 @@ def station_ispu(thing: Thing, at: datetime | None = None) -> ispu_rules.Ispu | 
     means: dict[str, float] = {}
     for stream in streams:
         parameter = stream.observed_property.ispu_parameter
-        hours = ispu_rules.AVERAGING_HOURS[parameter]
-        window = HourlyAggregate.objects.filter(
-            datastream=stream,
-            bucket__gt=hour - timedelta(hours=hours),
-            bucket__lte=hour,
-        ).aggregate(total=Sum("total"), count=Sum("count"))
-        if window["count"]:
-            means[parameter] = max(0.0, window["total"] / window["count"])
+        since = hour - timedelta(hours=ispu_rules.AVERAGING_HOURS[parameter])
+        total, count = 0.0, 0
+        for bucket, t, n in sums.get(stream.pk, []):
+            if since < bucket <= hour:
+                total += t
+                count += n
+        if count:
+            means[parameter] = max(0.0, total / count)
     return ispu_rules.ispu(means)
 
 
+def _hourly_rows(
+    streams: list[Datastream],
+) -> dict[int, list[tuple[datetime, float, int]]]:
+    """The hourly rows each ISPU stream's longest window may need, in one query."""
+    newest = [d.latest_time for d in streams if d.latest_time is not None]
+    if not newest:
+        return {}
+    longest = max(ispu_rules.AVERAGING_HOURS.values())
+    since = min(newest) - timedelta(hours=longest + 1)
+    sums: dict[int, list[tuple[datetime, float, int]]] = {}
+    for ds, bucket, total, count in HourlyAggregate.objects.filter(
+        datastream__in=streams, bucket__gt=since
+    ).values_list("datastream_id", "bucket", "total", "count"):
+        sums.setdefault(ds, []).append((bucket, total, count))
+    return sums
+
+
+def station_ispu(thing: Thing, at: datetime | None = None) -> ispu_rules.Ispu | None:
+    """The station's ISPU at the hour of `at` (default: its newest ISPU reading)."""
+    streams = [
+        d
+        for d in Datastream.objects.filter(thing=thing).select_related(
+            "observed_property"
+        )
+        if d.observed_property.ispu_parameter
+    ]
+    return _ispu_from(streams, _hourly_rows(streams), at)
+
+
+STATUS_FIELDS = (
+    "latest_time",
+    "latest_value",
+    "latest_property",
+    "unit_symbol",
+    "stale_after",
+    "ispu",
+    "ispu_text",
+    "critical",
+    "category",
+    "colour",
+    "updated_at",
+)
+
+
+def _save(statuses: list[ThingStatus]) -> None:
+    """Upsert in one statement."""
+    now = timezone.now()
+    for status in statuses:
+        status.updated_at = now
+    ThingStatus.objects.bulk_create(
+        statuses,
+        update_conflicts=True,
+        unique_fields=["thing"],
+        update_fields=list(STATUS_FIELDS),
+    )
+
+
 def refresh(city: City, thing_ids: Iterable[int]) -> None:
+    """Recompute the status of these things (stations in a few queries for any
+    number of them; markets re-rate the whole city)."""
     ids = set(thing_ids)
-    things = Thing.objects.filter(city=city, pk__in=ids)
-    markets = False
-    for thing in things:
-        if thing.kind == ThingKind.MARKET:
-            markets = True
-            continue
-        _refresh_station(thing)
-    if markets:
+    kinds = dict(Thing.objects.filter(city=city, pk__in=ids).values_list("pk", "kind"))
+    stations = [pk for pk, kind in kinds.items() if kind == ThingKind.STATION]
+    if stations:
+        streams = list(
+            Datastream.objects.filter(thing_id__in=stations).select_related(
+                "observed_property"
+            )
+        )
+        per_thing: dict[int, list[Datastream]] = {pk: [] for pk in stations}
+        for d in streams:
+            per_thing[d.thing_id].append(d)
+        ispu_streams = [d for d in streams if d.observed_property.ispu_parameter]
+        sums = _hourly_rows(ispu_streams)
+        _save([_station_status(pk, per_thing[pk], sums) for pk in stations])
+    if any(kind == ThingKind.MARKET for kind in kinds.values()):
         refresh_markets(city)
 
 
-def _latest(thing: Thing) -> tuple[Datastream | None, int]:
-    streams = list(
-        Datastream.objects.filter(thing=thing).select_related("observed_property")
-    )
+def _latest(streams: list[Datastream]) -> tuple[Datastream | None, int]:
     interval = max(
         (d.observed_property.expected_interval_s for d in streams), default=0
     )
@@ -110,10 +171,15 @@ def _status_values(stream: Datastream | None, interval: int) -> dict[str, Any]:
     }
 
 
-def _refresh_station(thing: Thing) -> None:
-    stream, interval = _latest(thing)
+def _station_status(
+    thing_id: int,
+    streams: list[Datastream],
+    sums: dict[int, list[tuple[datetime, float, int]]],
+) -> ThingStatus:
+    stream, interval = _latest(streams)
     values = _status_values(stream, interval)
-    result = station_ispu(thing)
+    ispu_streams = [d for d in streams if d.observed_property.ispu_parameter]
+    result = _ispu_from(ispu_streams, sums)
     if result is None:
         values.update(ispu=None, ispu_text="", critical="", category="", colour="")
     else:
@@ -124,7 +190,7 @@ def _refresh_station(thing: Thing) -> None:
             category=result.category.code,
             colour=result.category.colour,
         )
-    ThingStatus.objects.update_or_create(thing=thing, defaults=values)
+    return ThingStatus(thing_id=thing_id, **values)
 
 
 def refresh_markets(city: City) -> None:
@@ -144,6 +210,7 @@ def refresh_markets(city: City) -> None:
     per_thing: dict[int, list[Datastream]] = {}
     for d in streams:
         per_thing.setdefault(d.thing_id, []).append(d)
+    statuses: list[ThingStatus] = []
     for thing in Thing.objects.filter(city=city, kind=ThingKind.MARKET):
         mine = sorted(
             per_thing.get(thing.pk, []),
@@ -179,4 +246,5 @@ def refresh_markets(city: City) -> None:
             category=category,
             colour=MARKET_COLOURS.get(category, ""),
         )
-        ThingStatus.objects.update_or_create(thing=thing, defaults=values)
+        statuses.append(ThingStatus(thing_id=thing.pk, **values))
+    _save(statuses)
