@@ -358,10 +358,12 @@ WITH responded AS (
     AND e.kind = ANY(%(response_kinds)s) AND e.actor_id IS NOT NULL
 ),
 first_response AS (
-  SELECT e.report_id, min(e.at) AS at FROM {t["event"]} e
-  WHERE e.city_id = %(city)s AND e.report_id IN (SELECT report_id FROM responded)
-    AND e.kind = ANY(%(response_kinds)s) AND e.actor_id IS NOT NULL
-  GROUP BY e.report_id
+  SELECT d.report_id, (
+    SELECT min(e.at) FROM {t["event"]} e
+    WHERE e.city_id = %(city)s AND e.report_id = d.report_id
+      AND e.kind = ANY(%(response_kinds)s) AND e.actor_id IS NOT NULL
+  ) AS at
+  FROM responded d
 ),
 recent AS (
   SELECT report_id AS id FROM first_response WHERE at >= %(last_week)s
