@@ -10,6 +10,7 @@ bench:  ## Hot paths, imports and report ingest, each as a ratio to its raw base
 	scripts/bench.sh
 	scripts/bench_import.sh
 	scripts/bench_reports.sh
+	scripts/bench_dashboard.sh
 	scripts/bench_observations.sh
 	scripts/bench_facilities.sh
 	scripts/bench_planner.sh
