@@ -17,7 +17,9 @@ from typing import Any
 from django.db.models import Field, Model
 
 from layers.engine.sources import LayerSource, Queryable
+from observations.ispu import OFFICIAL_NAMES, Category
 from observations.models import Thing, ThingKind, ThingStatus
+from observations.status import MARKET_COLOURS
 from tenancy.models import Agency
 
 AIR_KEY = "kualitas-udara"
@@ -61,7 +63,8 @@ def thing_source(city_id: int, key: str) -> LayerSource:
         "'latest_property', t.latest_property, 'unit', t.unit_symbol, "
         "'ispu', t.ispu, 'ispu_text', t.ispu_text, 'critical', t.critical, "
         "'category', t.category, 'colour', t.colour, 'stale', t.stale, "
-        "'simulated', t.simulated)"
+        "'simulated', t.simulated, "
+        "'map_class', CASE WHEN t.stale THEN 'stale' ELSE t.category END)"
     )
     return LayerSource(
         key=key,
@@ -81,10 +84,15 @@ def thing_source(city_id: int, key: str) -> LayerSource:
                 ("ispu", "t.ispu", "integer"),
                 ("stale", "t.stale", "boolean"),
                 ("latest_value", "t.latest_value", "number"),
+                (
+                    "map_class",
+                    "CASE WHEN t.stale THEN 'stale' ELSE t.category END",
+                    "text",
+                ),
             )
         },
         datetime_sql="t.latest_time",
-        tile_properties=("code", "category", "ispu", "stale"),
+        tile_properties=("code", "category", "ispu", "stale", "map_class"),
         description=(
             "Air-quality stations with their latest reading and ISPU "
             "(Permen LHK P.14/2020); stale values are marked."
@@ -92,8 +100,36 @@ def thing_source(city_id: int, key: str) -> LayerSource:
             else "Markets with the latest price of their reference commodity "
             "against the city average; stale values are marked."
         ),
-        style={"color": "#0e7490" if station else "#b45309"},
+        style=_style(station),
     )
+
+
+def _style(station: bool) -> dict[str, Any]:
+    """Categorized on `map_class`: the ISPU category (or the market's rating), and
+    grey for a stale value (never shown as current)."""
+    if station:
+        classes = [
+            {"value": c.code, "color": c.colour, "label": OFFICIAL_NAMES[c.code]}
+            for c in Category
+        ]
+    else:
+        classes = [
+            {"value": k, "color": colour, "label": label}
+            for (k, colour), label in zip(
+                MARKET_COLOURS.items(),
+                ("di bawah rata-rata kota", "sekitar rata-rata", "di atas rata-rata"),
+                strict=True,
+            )
+        ]
+    classes.append({"value": "stale", "color": "#9ca3af", "label": "data lama (basi)"})
+    return {
+        "color": "#0e7490" if station else "#b45309",
+        "renderer": {
+            "type": "categorized",
+            "attribute": "map_class",
+            "classes": classes,
+        },
+    }
 
 
 def observation_sources(city: Any, user: Any, key: str | None) -> Iterable[LayerSource]:

@@ -80,6 +80,7 @@ def test_push_stores_a_batch_and_the_map_source_colours_the_station(
     )
     assert props["stale"] is False
     assert props["latest_value"] == 39
+    assert props["map_class"] == "sedang"
 
 
 @pytest.mark.django_db
@@ -178,6 +179,8 @@ def test_an_old_latest_value_is_stale(client, city, station, pm25):
     assert data["features"][0]["properties"]["stale"] is True
     items = body_json(client.get(f"/ogc/{city.slug}/collections/kualitas-udara/items"))
     assert items["features"][0]["properties"]["stale"] is True
+    # The city map draws it grey ("stale" class of the source's categorized style).
+    assert items["features"][0]["properties"]["map_class"] == "stale"
     ingest_rows(city, [reading(0, 30)])
     data = body_json(client.get(f"/api/{city.slug}/observations/things?kind=station"))
     assert data["features"][0]["properties"]["stale"] is False
