@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from layers.engine.geojson import stream_feature_collection
 from layers.engine.sources import LayerSource
 from layers.engine.sql import Query
+from layers.manage.style import leaflet_style
 from layers.models import Layer
 from layers.sources import admin_area_source, feature_layer_source
 from tenancy.models import AdminArea, City
@@ -128,14 +129,15 @@ def static_map_html(city: City, layers: QuerySet[Layer] | list[Layer]) -> str:
             data,
             name=name,
             marker=folium.CircleMarker(
-                radius=6,
+                radius=(layer.style or {}).get("radius", 6),
                 color="#ffffff",
                 weight=1,
                 fill=True,
                 fill_color=colour,
                 fill_opacity=0.95,
             ),
-            style_function=lambda _, c=colour: {"color": c, "weight": 2},
+            # The layer's stored style (layers/manage/style.py), as on the city map.
+            style_function=lambda f, s=layer.style or {}: leaflet_style(s, f),
             # folium's GeoJsonPopup writes property values as HTML; build the popup
             # from text nodes instead.
             on_each_feature=folium.JsCode(_POPUP_JS),

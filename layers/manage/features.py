@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any
+from uuid import UUID
 
 from django.contrib.gis.geos import (
     GEOSException,
@@ -23,7 +24,7 @@ from django.contrib.gis.geos import (
     WKBWriter,
 )
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -177,14 +178,37 @@ def _feature_parts(body: Any) -> tuple[Any, Any]:
     return document["geometry"], document.get("properties")
 
 
-def create_feature(layer: Layer, body: Any, *, note: str = "") -> Feature:
+def create_feature(
+    layer: Layer, body: Any, *, note: str = "", client_id: UUID | None = None
+) -> tuple[Feature, bool]:
+    """A new feature of `layer` (and True), or, for a `client_id` already sent (a
+    phone's retried send), the feature it created then (and False): one client id,
+    one feature. The id is kept as the feature's external id `client:<uuid>`."""
     geometry, properties = _feature_parts(body)
     geom = clean_geometry(layer, geometry)
     cleaned = clean_feature_properties(layer, properties)
+    external_id = f"client:{client_id}" if client_id else None
     with transaction.atomic(), history.change_context(note=note or "created"):
-        return Feature.objects.create(
-            city_id=layer.city_id, layer=layer, geom=geom, properties=cleaned
-        )
+        if external_id:
+            known = Feature.objects.filter(
+                city_id=layer.city_id, layer=layer, external_id=external_id
+            ).first()
+            if known is not None:
+                return known, False
+        try:
+            with transaction.atomic():
+                return Feature.objects.create(
+                    city_id=layer.city_id,
+                    layer=layer,
+                    geom=geom,
+                    properties=cleaned,
+                    external_id=external_id,
+                ), True
+        except IntegrityError:  # the same client id, sent twice at once
+            known = Feature.objects.get(
+                city_id=layer.city_id, layer=layer, external_id=external_id
+            )
+            return known, False
 
 
 def locked_feature(layer: Layer, feature_id: int) -> Feature | None:

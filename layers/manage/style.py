@@ -345,3 +345,37 @@ def style_qml(layer: Layer) -> str:
         '<qgis version="3.22.0" styleCategories="Symbology|Labeling">'
         f"{body}{labeling}</qgis>\n"
     )
+
+
+def colour_of(style: dict[str, Any], properties: dict[str, Any] | None) -> str:
+    """The colour a feature gets from a stored style (as the city map draws it)."""
+    renderer = style.get("renderer") or {}
+    classes = renderer.get("classes") or []
+    value = (properties or {}).get(renderer.get("attribute", ""))
+    if renderer.get("type") == "categorized" and value is not None:
+        for c in classes:
+            if str(c["value"]) == str(value):
+                return str(c["color"])
+    if renderer.get("type") == "graduated" and value not in (None, ""):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = None
+        if number is not None:
+            for i, c in enumerate(classes):
+                if number <= c["max"] or i == len(classes) - 1:
+                    return str(c["color"])
+    return str(style.get("color") or "#555555")
+
+
+def leaflet_style(style: dict[str, Any], feature: dict[str, Any]) -> dict[str, Any]:
+    """Leaflet path options for one GeoJSON feature (the shareable map.html)."""
+    colour = colour_of(style, feature.get("properties"))
+    if "Point" in str((feature.get("geometry") or {}).get("type", "")):
+        return {"fillColor": colour}
+    return {
+        "color": colour,
+        "fillColor": colour,
+        "weight": style.get("width", 2),
+        "fillOpacity": style.get("fill_opacity", 0.25),
+    }

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 from django.db import DataError, transaction
 from django.http import HttpRequest, HttpResponse
@@ -110,6 +111,18 @@ def _note(request: HttpRequest) -> str:
     )
 
 
+def _client_id(request: HttpRequest) -> UUID | None:
+    """`X-Client-Id`: a UUID the client made for a new feature, so that sending it
+    again (an offline queue's retry) never creates a second one."""
+    raw = request.headers.get("X-Client-Id")
+    if not raw:
+        return None
+    try:
+        return UUID(raw)
+    except ValueError as exc:
+        raise EdgeError("X-Client-Id", "must be a UUID.") from exc
+
+
 def feature_document(layer: Layer, feature: Feature) -> dict[str, Any]:
     """The item as clients get it: public properties only."""
     private = private_names(layer.schema)
@@ -179,8 +192,10 @@ def items_endpoint(
 
     def create() -> HttpResponseBase:
         layer = _editable_layer(request, city_slug, collection_id)
-        feature = editing.create_feature(layer, _body(request), note=_note(request))
-        response = _written(layer, feature, 201)
+        feature, created = editing.create_feature(
+            layer, _body(request), note=_note(request), client_id=_client_id(request)
+        )
+        response = _written(layer, feature, 201 if created else 200)
         response["Location"] = _item_url(request, layer, feature.pk)
         return response
 

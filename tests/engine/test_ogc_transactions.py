@@ -4,6 +4,8 @@ input refused with nothing changed, and every edit visible on the next read."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 import requests
 from rest_framework.authtoken.models import Token
@@ -93,6 +95,10 @@ def test_create_replace_patch_delete_with_etags(live_server, world):
     assert etag == created.headers["ETag"]
     assert not etag.startswith("W/")
     assert got.json()["properties"]["nama"] == "Saluran <b>1</b>"
+    # Stored as text; the HTML pages escape it.
+    html = requests.get(location, params={"f": "html"}, timeout=10).text
+    assert "Saluran &lt;b&gt;1&lt;/b&gt;" in html
+    assert "<b>1</b>" not in html
     fid = got.json()["id"]
 
     # The next read of the layer shows it: new data version, new ETag, new body.
@@ -306,3 +312,20 @@ def test_conformance_advertises_part_4(live_server, world):
     part4 = "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/"
     assert part4 + "create-replace-delete" in conforms
     assert part4 + "update" in conforms
+
+
+def test_a_client_id_creates_one_feature_however_often_sent(live_server, world):
+    city, layer, people = world
+    items = _items(live_server, city, layer)
+    auth = {**_token(people["editor"]), "X-Client-Id": str(uuid.uuid4())}
+    body = {"type": "Feature", "geometry": POINT, "properties": {"nama": "A"}}
+    first = requests.post(items, json=body, headers=auth, timeout=10)
+    again = requests.post(items, json=body, headers=auth, timeout=10)
+    assert first.status_code == 201
+    assert again.status_code == 200
+    assert again.headers["Location"] == first.headers["Location"]
+    assert Feature.objects.filter(layer=layer).count() == 1
+    bad = requests.post(
+        items, json=body, headers={**auth, "X-Client-Id": "x"}, timeout=10
+    )
+    assert bad.status_code == 400

@@ -109,6 +109,10 @@ def test_categorized_style_has_a_colour_per_value_and_exports(editor, layer):
     page = body(editor.get(f"/{layer.city.slug}/layers/manage/{layer.slug}/"))
     assert b'id="style-legend"' in page
     assert b"hutan kota" in page
+    # The shareable HTML map draws each category in its colour.
+    shared = body(Client().get(f"/{layer.city.slug}/map.html")).decode()
+    for c in renderer["classes"]:
+        assert c["color"] in shared
     sld = Client().get(f"/{layer.city.slug}/layers/{layer.slug}/style.sld")
     assert sld.status_code == 200
     tree = _xml(body(sld))
