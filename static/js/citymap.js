@@ -127,12 +127,21 @@
   }
 
   window.petakotaPopup = popupFor;
-  // While an analysis waits for a point on the map, a click on a marker is that point
-  // (not a popup): the click goes on to the map.
-  function pickingClick(e) {
+  // While the analysis panel waits for a point on the map, a click on a marker is that
+  // point: no popup opens (every layer's popup opens through Layer#_openPopup, bound
+  // when the layer's data arrive, after this runs) and the click goes on to the map.
+  function waitingForPoint() {
     var analysis = window.petakotaAnalysis;
-    if (!analysis || !analysis.waiting || !analysis.waiting()) return false;
-    map.closePopup();
+    return Boolean(analysis && analysis.waiting && analysis.waiting());
+  }
+  var openPopup = L.Layer.prototype._openPopup;
+  L.Layer.prototype._openPopup = function (e) {
+    if (!waitingForPoint()) return openPopup.call(this, e);
+    L.DomEvent.stop(e);
+    map.fire("click", { latlng: e.latlng });
+  };
+  function pickingClick(e) {
+    if (!waitingForPoint()) return false;
     map.fire("click", { latlng: e.latlng });
     return true;
   }
@@ -232,7 +241,6 @@
       },
       onEachFeature: function (feature, lyr) {
         lyr.bindPopup(function () { return popupFor(info, feature); }, { maxWidth: 320 });
-        lyr.on("click", pickingClick);
       }
     });
     layer.renderMode = "geojson";

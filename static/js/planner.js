@@ -271,17 +271,20 @@
   }
   function geojsonLayer(info) {
     var colour = (info.style && info.style.color) || "#555";
+    // The layer's own renderer (categories, classes) when the map provides it.
+    function colourOf(feature) {
+      return window.petakotaColourOf ? window.petakotaColourOf(info, feature.properties, colour) : colour;
+    }
     var layer = L.geoJSON(null, {
       pointToLayer: function (feature, latlng) {
-        return L.circleMarker(latlng, { radius: 6, color: "#fff", weight: 1.5, fillColor: colour, fillOpacity: 0.95 });
+        return L.circleMarker(latlng, { radius: 6, color: "#fff", weight: 1.5, fillColor: colourOf(feature), fillOpacity: 0.95 });
       },
       style: function (feature) {
         if (feature && /Point$/.test(feature.geometry.type)) return {};
-        return { color: colour, weight: 2, fillOpacity: 0.25 };
+        return { color: colourOf(feature), weight: 2, fillOpacity: 0.25 };
       },
       onEachFeature: function (feature, lyr) {
         if (window.petakotaPopup) lyr.bindPopup(function () { return window.petakotaPopup(info, feature); }, { maxWidth: 320 });
-        if (window.petakotaPickingClick) lyr.on("click", window.petakotaPickingClick);
       }
     });
     layer.renderMode = "geojson";

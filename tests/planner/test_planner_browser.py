@@ -22,10 +22,18 @@ READY = "() => window.petakotaPlanner && window.petakotaPlanner.ready"
 
 
 def idle(page, done: int) -> None:
-    wait_js(
-        page,
-        f"() => window.petakotaPlanner.done >= {done} && !window.petakotaPlanner.busy",
-    )
+    try:
+        wait_js(
+            page,
+            f"() => window.petakotaPlanner.done >= {done} "
+            "&& !window.petakotaPlanner.busy",
+        )
+    except AssertionError:
+        statuses = page.evaluate(
+            "() => Array.from(document.querySelectorAll('#planner [aria-live]'))"
+            ".map(n => n.id + ': ' + n.textContent)"
+        )
+        raise AssertionError(f"planner never idle: {statuses}") from None
 
 
 def test_a_planner_walks_through_the_map(
@@ -59,6 +67,23 @@ def test_a_planner_walks_through_the_map(
     shown = page.evaluate("() => window.petakotaLayers['sekolah'].getLayers().length")
     assert shown == expected
     assert page.inner_text('[data-filter-count="sekolah"]').startswith(str(expected))
+
+    # While the analysis panel waits for a point, a click on a marker is that point,
+    # not a popup.
+    page.select_option("#analysis-layer", "rumah-sakit")
+    page.select_option("#analysis-tool", "nearest")
+    page.click("#analysis-run")
+    point = page.evaluate(
+        "() => { const m = window.petakotaMap;"
+        " const ll = window.petakotaLayers['sekolah'].getLayers()[0].getLatLng();"
+        " m.setView(ll, 16, {animate: false});"
+        " const p = m.latLngToContainerPoint(ll); return [p.x, p.y]; }"
+    )
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+    wait_js(page, "() => window.petakotaAnalysis.done >= 1")
+    assert page.locator(".leaflet-popup").count() == 0
+    assert page.locator("#analysis-result ol.places li").count() == 5
 
     # The attribute table of the filtered layer, and its export.
     page.click("#table-tool summary")
