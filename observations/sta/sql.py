@@ -105,6 +105,7 @@ class Compiler:
     params: dict[str, Any] = field(default_factory=dict)
     _aliases: int = 0
     _arith: int = 0
+    _decimals: set[str] = field(default_factory=set)
 
     layers: str = ""
 
@@ -124,6 +125,12 @@ class Compiler:
         name = f"p{len(self.params)}"
         self.params[name] = value
         return f"%({name})s"
+
+    def decimal(self, sql: str) -> tuple[str, str]:
+        """A number computed in `numeric` (may exceed double precision): compared
+        with a column, the column is cast to numeric, never the other way."""
+        self._decimals.add(sql)
+        return sql, NUMBER
 
     def alias(self) -> str:
         self._aliases += 1
@@ -158,7 +165,7 @@ class Compiler:
                 return f"(NOT {inner})", BOOL
             if kind != NUMBER:
                 raise ODataError("$filter", "'-' needs a number.")
-            return f"(-({inner})::numeric)", NUMBER
+            return self.decimal(f"(-({inner})::numeric)")
         if isinstance(node, Binary):
             return self.binary(node, entity, alias)
         return self.call(node, entity, alias)
@@ -259,10 +266,12 @@ class Compiler:
             raise ODataError("$filter", f"{op} needs numbers.")
         # numeric: no overflow error on huge values; NULLIF: no division by zero.
         if op == "div":
-            return f"(({left})::numeric / NULLIF(({right})::numeric, 0))", NUMBER
+            return self.decimal(f"(({left})::numeric / NULLIF(({right})::numeric, 0))")
         if op == "mod":
-            return f"mod(({left})::numeric, NULLIF(({right})::numeric, 0))", NUMBER
-        return f"(({left})::numeric {_ARITH[op]} ({right})::numeric)", NUMBER
+            return self.decimal(
+                f"mod(({left})::numeric, NULLIF(({right})::numeric, 0))"
+            )
+        return self.decimal(f"(({left})::numeric {_ARITH[op]} ({right})::numeric)")
 
     def compare(self, op: str, left: str, lk: str, right: str, rk: str) -> str:
         sql_op = _COMPARE[op]
@@ -285,6 +294,8 @@ class Compiler:
             )
         if lk == GEOMETRY:
             raise ODataError("$filter", "compare geometries with st_equals.")
+        if lk == NUMBER and (left in self._decimals or right in self._decimals):
+            return f"(({left})::numeric {sql_op} ({right})::numeric)"
         return f"({left} {sql_op} {right})"
 
     def compare_any(self, op: str, left: str, lk: str, right: str, rk: str) -> str:
@@ -305,6 +316,8 @@ class Compiler:
             raise ODataError(
                 "$filter", f"cannot compare {_word(kind)} with {_word(ok)}."
             )
+        if kind == NUMBER and other in self._decimals:
+            values = f"SELECT dv.v::numeric FROM ({values}) dv(v)"
         return f"({other} {_COMPARE[op]} ANY ({values}))"
 
     def text_arg(self, node: Node, entity: EntityType, alias: str) -> str:
@@ -371,7 +384,7 @@ class Compiler:
             return "now()", DATETIME
         if name in ("round", "floor", "ceiling"):
             fn = {"round": "round", "floor": "floor", "ceiling": "ceil"}[name]
-            return f"{fn}(({typed(0, NUMBER)})::numeric)", NUMBER
+            return self.decimal(f"{fn}(({typed(0, NUMBER)})::numeric)")
         if name == "geo.distance":
             a, b = typed(0, GEOMETRY), typed(1, GEOMETRY)
             # Metres on the spheroid (FROST answers in degrees of the CRS).
@@ -393,8 +406,11 @@ class Compiler:
                 sql, kind = self.expr(item.expr, entity, alias)
             except ODataError as exc:
                 raise ODataError(option, exc.message) from None
-            if kind == GEOMETRY:
-                raise ODataError(option, "cannot order by a geometry.")
+            if kind == GEOMETRY or kind.startswith(MANY):
+                raise ODataError(option, f"cannot order by {_word(kind)}.")
+            if isinstance(item.expr, Literal):
+                # ORDER BY NULL is an SQL error; ordering by a constant says nothing.
+                raise ODataError(option, "cannot order by a constant.")
             parts.append(f"{sql} {'DESC' if item.descending else 'ASC'}")
         for column, descending in entity.default_order:
             parts.append(f"{self.on(column, alias)} {'DESC' if descending else 'ASC'}")
