@@ -8,9 +8,10 @@ changed what is not in it. Table and column names come from `_meta`."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Max
+from django.db import connection
 
 from facilities.models import BedAvailability, Facility, FacilityKind
 from layers.engine.sources import LayerSource, Queryable
@@ -32,7 +33,33 @@ FIELDS = (
 )
 
 
-def facility_source(city_id: int) -> LayerSource:
+def _stamp(city_id: int) -> tuple[int, int, datetime | None]:
+    """(kinds, facilities, latest change of a facility or its beds) in one query:
+    every catalogue request asks each provider."""
+    kinds = FacilityKind._meta.db_table
+    facilities = Facility._meta.db_table
+    beds = BedAvailability._meta.db_table
+    with connection.cursor() as cursor:
+        # Names from _meta; the city is a parameter.
+        cursor.execute(
+            f"""
+            SELECT (SELECT count(*) FROM {kinds} WHERE city_id = %(c)s),
+                   (SELECT count(*) FROM {facilities} WHERE city_id = %(c)s),
+                   greatest(
+                     (SELECT max(updated_at) FROM {facilities} WHERE city_id = %(c)s),
+                     (SELECT max(updated_at) FROM {beds} WHERE city_id = %(c)s))
+            """,  # noqa: S608
+            {"c": city_id},
+        )
+        kind_count, rows, latest = cursor.fetchone()
+    return kind_count, rows, latest
+
+
+def facility_source(
+    city_id: int, stamp: tuple[int, int, datetime | None] | None = None
+) -> LayerSource:
+    _kinds, rows, latest = stamp or _stamp(city_id)
+    latest_ms = int(latest.timestamp() * 1000) if latest else 0
     t_kind = FacilityKind._meta.db_table
     t_area = AdminArea._meta.db_table
     t_agency = Agency._meta.db_table
@@ -69,17 +96,6 @@ def facility_source(city_id: int) -> LayerSource:
         f"'beds', {beds}, "
         "'demo', t.demo)"
     )
-    stamp = Facility.objects.filter(city_id=city_id).aggregate(
-        latest=Max("updated_at"), rows=Count("id")
-    )
-    beds_stamp = BedAvailability.objects.filter(city_id=city_id).aggregate(
-        latest=Max("updated_at")
-    )
-    latest = max(
-        (d for d in (stamp["latest"], beds_stamp["latest"]) if d is not None),
-        default=None,
-    )
-    latest_ms = int(latest.timestamp() * 1000) if latest else 0
     return LayerSource(
         key=KEY,
         title="Fasilitas & bantuan",
@@ -97,7 +113,7 @@ def facility_source(city_id: int) -> LayerSource:
                 sql="t.emergency_24h", type="boolean", title="IGD 24 jam"
             ),
         },
-        version=latest_ms * 1000 + stamp["rows"] % 1000,
+        version=latest_ms * 1000 + rows % 1000,
         versioned=True,
         geometry_type="Point",
         # Matches the facility_geog_gist index expression.
@@ -120,6 +136,7 @@ def facility_sources(city: Any, user: Any, key: str | None) -> Iterable[LayerSou
     that list kinds of facility (a city onboarded without them has no such layer)."""
     if key is not None and key != KEY:
         return []
-    if not FacilityKind.objects.filter(city_id=city.pk).exists():
+    stamp = _stamp(city.pk)
+    if not stamp[0]:
         return []
-    return [facility_source(city.pk)]
+    return [facility_source(city.pk, stamp)]
