@@ -20,6 +20,7 @@ from tenancy.kits import export_city_kit
 from tenancy.models import AdminArea, Role
 from tests.conftest import BOUNDARIES
 from tests.facilities.conftest import member
+from tests.factories import UserFactory
 from tests.http import body_json
 from tests.tenancy.test_city_kits import STARTER_KIT
 
@@ -158,6 +159,26 @@ def test_kit_parts_round_trip_and_the_osm_import_command(city, tmp_path, goronta
         assert (folder / name).read_text() == (STARTER_KIT / name).read_text()
     assert export_kinds(city)[0]["code"] == "rumah-sakit"
     assert export_contacts(city)[0]["phone"] == "112"
+
+    # The city's administrator manages the numbers in the admin too (normalised).
+    admin = Client()
+    admin.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = admin.post(
+        "/admin/facilities/emergencycontact/add/",
+        {
+            "city": city.pk,
+            "code": "pdam",
+            "name": "PDAM",
+            "name_en": "Water",
+            "phone": "(021) 5527-1234",
+            "order": 9,
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    assert EmergencyContact.objects.get(city=city, code="pdam").phone == "+622155271234"
+    hospital = Facility.objects.filter(city=city, kind__hospital=True).first()
+    page = admin.get(f"/admin/facilities/facility/{hospital.pk}/change/")
+    assert page.status_code == 200
 
     # Gorontalo gets the kinds, then imports OSM-derived points; twice is a no-op.
     call_command(
