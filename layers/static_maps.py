@@ -85,8 +85,15 @@ def _safe_script(text: str) -> str:
     return text.replace("</script", "<\\/script")
 
 
-def static_map_html(city: City, layers: QuerySet[Layer] | list[Layer]) -> str:
-    """The city map as one HTML document with every asset inlined."""
+def static_map_html(
+    city: City,
+    layers: QuerySet[Layer] | list[Layer],
+    *,
+    extra: tuple[LayerSource, ...] = (),
+    title: str = "",
+) -> str:
+    """The city map as one HTML document with every asset inlined; `extra` sources
+    (the planner's analysis results) are drawn over the layers, `title` heads it."""
     extent = city.boundary.extent
     fmap = folium.Map(
         location=[city.default_center.y, city.default_center.x],
@@ -144,14 +151,42 @@ def static_map_html(city: City, layers: QuerySet[Layer] | list[Layer]) -> str:
         ).add_to(fmap)
         if layer.attribution:
             attributions.append(layer.attribution)
+    for source in extra:
+        data = _collection(source, MAX_FEATURES_PER_LAYER)
+        colour = (source.style or {}).get("color", "#c51b7d")
+        folium.GeoJson(
+            data,
+            name=_unique(escape(source.title), names),
+            marker=folium.CircleMarker(
+                radius=8, color="#111111", weight=2, fill=True, fill_color=colour
+            ),
+            style_function=lambda f, c=colour: {
+                "color": "#555555",
+                "weight": 0.6,
+                "fillColor": c,
+                "fillOpacity": 0.5,
+            },
+            on_each_feature=folium.JsCode(_POPUP_JS),
+        ).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.fit_bounds([[extent[1], extent[0]], [extent[3], extent[2]]])
     root = fmap.get_root()
     if not isinstance(root, folium.Figure):  # a Map always sits in a Figure
         raise TypeError(f"a folium map's root is a {type(root).__name__}")
+    heading = title or city.name
     root.header.add_child(
-        folium.Element(f"<title>{escape(city.name)} — PetaKota</title>")
+        folium.Element(f"<title>{escape(heading)} — PetaKota</title>")
     )
+    if title:
+        # A bare element and a bare style: the file's policy covers exactly those.
+        root.html.add_child(
+            folium.Element(
+                "<style>.petakota-title{position:absolute;z-index:1000;top:8px;"
+                "left:56px;margin:0;padding:4px 10px;background:#fff;font:600 18px "
+                "sans-serif;border-radius:4px;box-shadow:0 1px 4px #0004}</style>"
+                f'<h1 class="petakota-title">{escape(title)}</h1>'
+            )
+        )
     html = root.render()
     # Leaflet puts attribution text in as HTML: escape it, then hand it over as JSON,
     # at the end of the map's script, once the map exists.
@@ -234,7 +269,14 @@ def _areas_fingerprint(city: City) -> str:
         return cursor.fetchone()[0]
 
 
-def static_map_key(city: City, layers: list[Layer], *, viewer: str) -> str:
+def static_map_key(
+    city: City,
+    layers: list[Layer],
+    *,
+    viewer: str,
+    extra: tuple[LayerSource, ...] = (),
+    title: str = "",
+) -> str:
     """A cache key naming everything the file is built from: the city row, its
     kecamatan, each layer's id (never reused) with its data version (never goes
     back) and what of its metadata enters the file, the language, and who asks."""
@@ -256,15 +298,25 @@ def static_map_key(city: City, layers: list[Layer], *, viewer: str) -> str:
         ],
         get_language(),
         viewer,
+        # Analysis results never change: their keys name them.
+        [source.cache_id for source in extra],
+        title,
     ]
     digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
     return f"static-map:{digest}"
 
 
-def cached_static_map_html(city: City, layers: list[Layer], *, viewer: str) -> str:
+def cached_static_map_html(
+    city: City,
+    layers: list[Layer],
+    *,
+    viewer: str,
+    extra: tuple[LayerSource, ...] = (),
+    title: str = "",
+) -> str:
     """The file from the shared cache, built once per key: concurrent requests for a
     key not yet built wait for the one building it instead of building it again."""
-    key = static_map_key(city, layers, viewer=viewer)
+    key = static_map_key(city, layers, viewer=viewer, extra=extra, title=title)
     html = cache.get(key)
     if html is not None:
         return html
@@ -275,6 +327,6 @@ def cached_static_map_html(city: City, layers: list[Layer], *, viewer: str) -> s
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
         html = cache.get(key)
         if html is None:
-            html = static_map_html(city, layers)
+            html = static_map_html(city, layers, extra=extra, title=title)
             cache.set(key, html, CACHE_TIMEOUT_S)
     return html

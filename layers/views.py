@@ -1,13 +1,17 @@
 """HTML pages: the list of cities and each city's map."""
 
+from typing import Any
+
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from gis_platform.edges import EdgeError, clean_text
 from gis_platform.http import etag_matches, set_cache, weak_etag
+from layers.engine.registry import source_for
+from layers.engine.sources import LayerSource
 from layers.local_time import time_config
 from layers.models import Layer
 from layers.popups import popup_text
@@ -31,15 +35,30 @@ def static_map(request: HttpRequest, city_slug: str) -> HttpResponse:
         asked = clean_text(
             request.GET.get("layers", ""), "layers", max_length=4000, multiline=False
         )
+        title = clean_text(
+            request.GET.get("title", ""), "title", max_length=200, multiline=False
+        ).strip()
+        results = clean_text(
+            request.GET.get("analysis", ""), "analysis", max_length=200, multiline=False
+        )
     except EdgeError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain")
+    # Analysis results (the planner's temporary layers) the user may see, by key.
+    extra = tuple(
+        source
+        for key in dict.fromkeys(results.split(","))
+        if key.isascii() and key.isdigit()
+        for source in sources_for_key(city, request.user, f"analysis-{key}")
+    )
     wanted = [slug for slug in asked.split(",") if slug]
     if wanted:
         layers = layers.filter(slug__in=wanted)
     # Whoever may see more layers gets a file of their own (the key holds the layers
     # too; this keeps anonymous and signed-in files apart even when they match).
     viewer = "signed-in" if request.user.is_authenticated else "anonymous"
-    html = cached_static_map_html(city, list(layers), viewer=viewer)
+    html = cached_static_map_html(
+        city, list(layers), viewer=viewer, extra=extra, title=title
+    )
     # Who is signed in decides the layers: a private file, revalidated by its content.
     etag = weak_etag(city.pk, viewer, html)
     if etag_matches(request, etag):
@@ -55,6 +74,14 @@ def static_map(request: HttpRequest, city_slug: str) -> HttpResponse:
         f"{file_policy(html)}; frame-ancestors 'none'; sandbox allow-scripts"
     )
     return response
+
+
+def sources_for_key(city: City, user: Any, key: str) -> list[LayerSource]:
+    """The source named `key` when the user may see it, else nothing."""
+    try:
+        return [source_for(city, user, key)]
+    except Http404:
+        return []
 
 
 def city_map(request: HttpRequest, city_slug: str) -> HttpResponse:

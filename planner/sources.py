@@ -17,6 +17,15 @@ from layers.engine.sources import LayerSource, Queryable, json_key
 from planner.models import AnalysisFeature, AnalysisResult
 
 PREFIX = "analysis-"
+# A result's colour where one colour draws it (the shareable map.html).
+COLOURS = {
+    "density": "#fd8d3c",
+    "hexbins": "#d94801",
+    "hotspots": "#b2182b",
+    "coverage": "#c51b7d",
+    "overlay": "#2166ac",
+    "select": "#ffd400",
+}
 _CASTS = {"integer": "numeric", "number": "numeric", "boolean": "boolean"}
 
 
@@ -43,6 +52,7 @@ def result_source(result: AnalysisResult) -> LayerSource:
         versioned=True,
         version=1,
         updated=result.created_at,
+        style={"color": COLOURS.get(result.kind, "#c51b7d")},
         public=result.public,
         visibility="public" if result.public else "private",
         listed=False,

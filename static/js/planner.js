@@ -708,6 +708,15 @@
     if (document.body.classList.contains("print-layout")) p.set("print", "1");
     history.replaceState(null, "", "#" + p.toString());
     planner.hash = location.hash;
+    // The one-file map carries the layers shown, the analyses and the title.
+    var share = byId("share-html");
+    if (share) {
+      var q = new URLSearchParams();
+      if (off.length) q.set("layers", on.join(","));
+      if (state.results.length) q.set("analysis", state.results.join(","));
+      if (title && title !== config.city.name) q.set("title", title);
+      share.href = share.href.split("?")[0] + (q.toString() ? "?" + q.toString() : "");
+    }
   }
   planner.writeHash = writeHash;
   map.on("moveend", writeHash);
