@@ -129,6 +129,9 @@ def test_facilities_are_a_public_source_on_the_map_ogc_and_tiles(city):
     catalog = client.get(f"/api/{city.slug}/layers/").json()
     entry = next(e for e in catalog["layers"] if e["slug"] == "fasilitas")
     assert entry["style"]["color"]
+    # On the city map with its legend entry.
+    city_map = client.get(f"/{city.slug}/").content.decode()
+    assert 'data-layer="fasilitas"' in city_map
     items = client.get(
         f"/ogc/{city.slug}/collections/fasilitas/items",
         {"limit": 500},
