@@ -163,19 +163,21 @@ def search_vacancies(city: City, search: Search) -> list[Vacancy]:
 def near(qs: QuerySet[Vacancy], point: Point, radius_m: float) -> QuerySet[Vacancy]:
     """`qs` within `radius_m` metres of `point`, nearest first, with `distance`.
 
-    One GiST index scan does both: its condition is the box around the circle and
-    its order is `<->`, so a LIMIT stops it after the nearest rows. (ST_DWithin's
-    selectivity estimate is so low that the planner would rather sort every row in
-    the circle: 100x slower with thousands of vacancies nearby.)"""
+    One GiST index scan does it: its condition is the box around the circle, its
+    order `<->`, so the LIMIT stops it after the nearest rows (0.4 ms among 100 000
+    vacancies). The order is `<->` alone: a tie-breaker after it (`, id`) makes
+    PostgreSQL sort every row in the circle instead (130 ms), and so does ST_DWithin,
+    whose estimate of one row turns the plan into a bitmap scan and a sort."""
     geog = Cast("geom", PointField(geography=True, srid=SRID))
     return (
-        qs.annotate(geog=geog)
+        # An alias, not an annotation: filtered and ordered on, never selected.
+        qs.alias(geog=geog)
         .filter(BoxOverlaps("geog", GeogEnvelope(point, radius_m)))
         # On the sphere, like `<->`: a tenth of the spheroid's cost per row and
         # within 0.5 % of it at these distances.
         .annotate(distance=SphereDistance("geog", GeogPoint(point)))
         .filter(distance__lte=radius_m)
-        .order_by(KnnDistance("geog", GeogPoint(point)), "id")
+        .order_by(KnnDistance("geog", GeogPoint(point)))
     )
 
 
@@ -195,15 +197,15 @@ def vacancy_payload(v: Vacancy) -> dict[str, Any]:
         "occupation": v.occupation.code,
         "occupation_name": v.occupation.name,
         "sector": v.sector,
-        "sector_name": str(v.get_sector_display()),
+        "sector_name": str(Sector(v.sector).label),
         "openings": v.openings,
         "education": v.education,
-        "education_name": str(v.get_education_display()),
+        "education_name": str(Education(v.education).label),
         "experience_years": v.experience_years,
         "salary_min": v.salary_min,
         "salary_max": v.salary_max,
         "employment_type": v.employment_type,
-        "employment_type_name": str(v.get_employment_type_display()),
+        "employment_type_name": str(EmploymentType(v.employment_type).label),
         "kelurahan": v.kelurahan.name if v.kelurahan_id and v.kelurahan else None,
         "kecamatan": v.kecamatan.name if v.kecamatan_id and v.kecamatan else None,
         "address": v.address,

@@ -104,7 +104,7 @@ RAW = """
                                                         %(y1)s, 4326)::geography
       AND ST_Distance(v.geom::geography(Point,4326), ST_GeogFromText(%(pt)s), false)
           <= %(r)s
-    ORDER BY v.geom::geography(Point,4326) <-> ST_GeogFromText(%(pt)s), v.id
+    ORDER BY v.geom::geography(Point,4326) <-> ST_GeogFromText(%(pt)s)
     LIMIT %(limit)s
 """
 
