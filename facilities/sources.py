@@ -12,10 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
+from django.urls import reverse
 
 from facilities.models import BedAvailability, Facility, FacilityKind
-from layers.engine.sources import LayerSource, Queryable
-from tenancy.models import AdminArea, Agency
+from layers.engine.sources import Download, LayerSource, Queryable
+from tenancy.models import AdminArea, Agency, City
 
 KEY = "fasilitas"
 # What popups and clients show, in the city's language and per page language.
@@ -53,6 +54,18 @@ def _stamp(city_id: int) -> tuple[int, int, datetime | None]:
         )
         kind_count, rows, latest = cursor.fetchone()
     return kind_count, rows, latest
+
+
+def _downloads(source: LayerSource) -> list[Download]:
+    slug = City.objects.filter(pk=source.city_id).values_list("slug", flat=True)[0]
+    return [
+        Download(
+            reverse("facilities-api:export-csv", kwargs={"city_slug": slug}),
+            "text/csv",
+            "CSV",
+            "csv",
+        )
+    ]
 
 
 def facility_source(
@@ -126,6 +139,7 @@ def facility_source(
             {"name": name, "type": kind_, "label": id_, "labels": {"id": id_, "en": en}}
             for name, kind_, id_, en in FIELDS
         ),
+        downloads=_downloads,
         license="ODbL 1.0 (OSM-derived places)",
         attribution="© OpenStreetMap contributors; city agencies",
     )

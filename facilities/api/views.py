@@ -3,15 +3,17 @@ one facility, and an agency's update of its own facility (token or session)."""
 
 from __future__ import annotations
 
+import csv
 from typing import Any
 
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from facilities import phones
 from facilities.models import Facility, FacilityKind
 from facilities.selectors import MAX_PER_KIND, nearby_json, nearest
 from facilities.services import (
@@ -29,6 +31,7 @@ from gis_platform.edges import (
     require_object,
 )
 from gis_platform.http import json_error, set_cache
+from importers.spreadsheet import neutralise_formula
 from tenancy.models import City
 from tenancy.resolve import city_or_404
 
@@ -75,7 +78,10 @@ class NearestApi(APIView):
                 "facilities": [nearby_json(r, now) for r in rows],
             }
         )
-        return set_cache(response, public=True, max_age_s=30)
+        # Kind names follow the page language (header or cookie).
+        return set_cache(
+            response, public=True, max_age_s=30, vary=("Accept-Language", "Cookie")
+        )
 
 
 def facility_json(facility: Facility) -> dict[str, Any]:
@@ -151,3 +157,74 @@ class FacilityApi(APIView):
             return json_error(_("Invalid request."), errors=exc.errors)
         facility = _facility(city, facility.pk)
         return set_cache(Response(facility_json(facility)), public=False)
+
+
+CSV_COLUMNS = (
+    "id",
+    "kind",
+    "name",
+    "agency",
+    "lon",
+    "lat",
+    "address",
+    "kelurahan",
+    "kecamatan",
+    "phones",
+    "services",
+    "opening_hours",
+    "hospital_class",
+    "emergency_24h",
+    "website",
+    "beds",
+    "beds_updated",
+    "source",
+    "osm_id",
+    "demo",
+)
+
+
+def export_csv(request: HttpRequest, city_slug: str) -> HttpResponse:
+    """GET /api/<city>/facilities/export.csv: every active facility, public columns
+    (phones as people dial them; no cell starts a spreadsheet formula)."""
+    city = city_or_404(city_slug, with_boundary=False)
+    rows = (
+        Facility.objects.filter(city=city, active=True)
+        .select_related("kind", "agency", "kelurahan", "kecamatan")
+        .prefetch_related("beds")
+        .order_by("kind__order", "name", "pk")
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{city.slug}-fasilitas.csv"'
+    )
+    response.write("\ufeff")  # spreadsheets read UTF-8 with a BOM
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for f in rows:
+        beds = sorted(f.beds.all(), key=lambda b: b.bed_type)
+        values = [
+            f.pk,
+            f.kind.code,
+            f.name,
+            f.agency.acronym or f.agency.name,
+            f"{f.geom.x:.7f}",
+            f"{f.geom.y:.7f}",
+            f.address,
+            f.kelurahan.name if f.kelurahan else "",
+            f.kecamatan.name if f.kecamatan else "",
+            "; ".join(phones.display(p) for p in f.phones),
+            "; ".join(f.services),
+            f.opening_hours,
+            f.hospital_class,
+            "yes" if f.emergency_24h else "no",
+            f.website,
+            "; ".join(f"{b.bed_type} {b.available}/{b.total}" for b in beds),
+            max((b.updated_at for b in beds), default=None) or "",
+            f.source,
+            f.osm_id,
+            "yes" if f.demo else "no",
+        ]
+        writer.writerow(
+            [v if not isinstance(v, str) else neutralise_formula(v) for v in values]
+        )
+    return set_cache(response, public=True, max_age_s=60)

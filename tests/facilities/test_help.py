@@ -151,6 +151,16 @@ def test_facilities_are_a_public_source_on_the_map_ogc_and_tiles(city):
     assert {f["properties"]["kind"] for f in body_json(police)["features"]} == {
         "polisi"
     }
+    export = client.get(f"/api/{city.slug}/facilities/export.csv")
+    assert export.status_code == 200
+    text = export.content.decode("utf-8-sig")
+    hospital = Facility.objects.filter(city=city, kind__hospital=True).first()
+    assert hospital.name in text
+    assert "+62" not in text  # phones as dialled, never a formula-looking cell
+    collection = body_json(client.get(f"/ogc/{city.slug}/collections/fasilitas"))
+    assert any(
+        link["href"].endswith("/facilities/export.csv") for link in collection["links"]
+    )
     tile = client.get(f"/tiles/{city.slug}/fasilitas/12/3283/2111.mvt")
     assert tile.status_code in (200, 204)
 
