@@ -62,6 +62,9 @@ def _scope(request: HttpRequest, city: City, user: Any) -> Scope:
 
 def _answer(body: str, status: int = 200) -> HttpResponse:
     response = HttpResponse(body, content_type=JSON_TYPE, status=status)
+    # Browser viewers on other sites may read it. With "*" a browser never sends
+    # cookies cross-site, so such a page only ever sees the public answer.
+    response["Access-Control-Allow-Origin"] = "*"
     # What a user sees depends on who they are: the browser only, revalidated.
     return set_cache(response, public=False, vary=("Cookie", "Authorization"))
 

@@ -60,6 +60,7 @@ def test_service_root_lists_entity_sets_and_conformance(client, world):
         in document["serverSettings"]["conformance"]
     )
     assert answer["Cache-Control"] == "private, no-cache"
+    assert answer["Access-Control-Allow-Origin"] == "*"
 
 
 def test_every_entity_set_answers_with_links(client, world):
