@@ -340,3 +340,10 @@ OBSERVATIONS_SPIKE_FLOOR = env_int("OBSERVATIONS_SPIKE_FLOOR", 5)
 OBSERVATIONS_IMPORT_MAX_MB = env_int("OBSERVATIONS_IMPORT_MAX_MB", 200)
 OBSERVATIONS_PUSH_MAX = env_int("OBSERVATIONS_PUSH_MAX", 5000)
 OBSERVATIONS_MAX_ERRORS = env_int("OBSERVATIONS_MAX_ERRORS", 1000)
+
+# --- Planner (planner/) ----------------------------------------------------------
+# Hexagon bins, hot spots and coverage gaps refuse a cell size giving more cells.
+PETAKOTA_PLANNER_MAX_HEX_CELLS = env_int("PETAKOTA_PLANNER_MAX_HEX_CELLS", 50_000)
+# Analysis results (temporary layers) expire after this many hours unless a saved map
+# shows them; `manage.py purge_analysis_results` deletes expired ones.
+PETAKOTA_PLANNER_RESULT_TTL_H = env_int("PETAKOTA_PLANNER_RESULT_TTL_H", 24)
