@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from typing import Any
 
 import pghistory
 import pgtrigger
+from django.db.models import Q
 from django.utils import timezone
 
 from layers.engine.params import BadParameter, parse_datetime
@@ -112,11 +114,15 @@ def feature_versions(layer: Layer, feature_id: int) -> list[dict[str, Any]] | No
     (now or in its history) in this layer. A feature loaded by a bulk import and
     edited since shows that import's state as its first version ("before")."""
     private = private_names(layer.schema)
-    events = list(
-        FeatureEvent.objects.filter(layer_id=layer.pk, pgh_obj_id=feature_id)
+    # Feature ids never repeat across layers: the object's own index finds its
+    # events; the layer is checked on the rows (a feature never changes layer).
+    events = [
+        e
+        for e in FeatureEvent.objects.filter(pgh_obj_id=feature_id)
         .select_related("pgh_context")
         .order_by("pgh_id")
-    )
+        if e.layer_id == layer.pk
+    ]
     current = Feature.objects.filter(layer_id=layer.pk, pk=feature_id).first()
     if not events and current is None:
         return None
@@ -174,9 +180,40 @@ def feature_version(
     )
 
 
+# Change-log order: newest first; at one time (one transaction), feature changes
+# before the layer's own, then by event id. A cursor is "<µs>.<rank>.<id>".
+_RANK = {"feature": 1, "layer": 0}
+_CURSOR = re.compile(r"^(\d{1,20})\.([01])\.(\d{1,19})$")
+
+
+def parse_cursor(raw: str) -> tuple[datetime, int, int]:
+    match = _CURSOR.match(raw)
+    if not match:
+        raise BadParameter("cursor", "use the `next` link of the previous page.")
+    micros, rank, pgh_id = (int(g) for g in match.groups())
+    seconds, rest = divmod(micros, 1_000_000)
+    try:
+        at = datetime.fromtimestamp(seconds, tz=UTC).replace(microsecond=rest)
+    except (OverflowError, OSError, ValueError):
+        raise BadParameter("cursor", "not a cursor of this log.") from None
+    return at, rank, pgh_id
+
+
+def _older(at: datetime, rank: int, pgh_id: int, own_rank: int) -> Q:
+    """Rows of a table of `own_rank` that sort after the cursor (older)."""
+    same_time = Q(pgh_created_at=at)
+    if own_rank < rank:
+        tie = same_time
+    elif own_rank == rank:
+        tie = same_time & Q(pgh_id__lt=pgh_id)
+    else:
+        tie = Q(pk__in=[])
+    return Q(pgh_created_at__lt=at) | tie
+
+
 def layer_changes(
-    layer: Layer, *, before: int | None = None, limit: int = 100
-) -> tuple[list[dict[str, Any]], int | None]:
+    layer: Layer, *, before: str | None = None, limit: int = 100
+) -> tuple[list[dict[str, Any]], str | None]:
     """The layer's change log, newest first: its own changes (metadata, style,
     bulk loads) and its features' (one entry per feature and change). Returns the
     entries and the cursor of the next page (None: no more)."""
@@ -186,17 +223,19 @@ def layer_changes(
     )
     own = LayerEvent.objects.filter(pgh_obj_id=layer.pk)
     if before is not None:
-        features = features.filter(pgh_created_at__lt=_event_time(before))
-        own = own.filter(pgh_created_at__lt=_event_time(before))
+        at, rank, pgh_id = parse_cursor(before)
+        features = features.filter(_older(at, rank, pgh_id, _RANK["feature"]))
+        own = own.filter(_older(at, rank, pgh_id, _RANK["layer"]))
+    newest = ("-pgh_created_at", "-pgh_id")
     rows: list[tuple[datetime, str, Any]] = [
         (e.pgh_created_at, "feature", e)
-        for e in features.select_related("pgh_context").order_by("-pgh_id")[:limit]
+        for e in features.select_related("pgh_context").order_by(*newest)[: limit + 1]
     ]
     rows += [
         (e.pgh_created_at, "layer", e)
-        for e in own.select_related("pgh_context").order_by("-pgh_id")[:limit]
+        for e in own.select_related("pgh_context").order_by(*newest)[: limit + 1]
     ]
-    rows.sort(key=lambda r: (r[0], r[2].pgh_id), reverse=True)
+    rows.sort(key=lambda r: (r[0], _RANK[r[1]], r[2].pgh_id), reverse=True)
     more = len(rows) > limit
     rows = rows[:limit]
     users = _users({_who(r[2].pgh_context)["user"] for r in rows})
@@ -218,12 +257,12 @@ def layer_changes(
             metadata = event.pgh_context.metadata if event.pgh_context else {}
             entry["counts"] = metadata.get("bulk_load")
         entries.append(entry)
-    cursor = int(rows[-1][0].timestamp() * 1_000_000) if more and rows else None
+    cursor = None
+    if more and rows:
+        at, kind, event = rows[-1]
+        micros = int(at.timestamp()) * 1_000_000 + at.microsecond
+        cursor = f"{micros}.{_RANK[kind]}.{event.pgh_id}"
     return entries, cursor
-
-
-def _event_time(cursor: int) -> datetime:
-    return datetime.fromtimestamp(cursor / 1_000_000, tz=UTC)
 
 
 def parse_as_of(raw: str) -> datetime:

@@ -90,10 +90,7 @@ class LayerHistoryApi(View):
             minimum=1,
             maximum=history.MAX_CHANGES,
         )
-        raw_cursor = request.GET.get("cursor")
-        cursor = (
-            edges.parse_int(raw_cursor, "cursor", minimum=0) if raw_cursor else None
-        )
+        cursor = request.GET.get("cursor") or None
         entries, following = history.layer_changes(layer, before=cursor, limit=limit)
         body: dict[str, Any] = {
             "layer": layer.slug,

@@ -10,6 +10,7 @@ from urllib.parse import quote
 import pghistory
 import pytest
 from django.contrib.gis.geos import Point
+from django.db import transaction
 
 from layers import history
 from layers.models import Feature
@@ -158,3 +159,24 @@ def test_hidden_layers_history_is_not_found(client, story):
     )
     assert response.status_code == 404
     assert Feature.objects.filter(pk=stranger.pk).exists()
+
+
+def test_change_log_pages_through_one_transactions_changes(client, story):
+    """Events of one transaction share a time: paging loses and repeats none."""
+    city, layer, _fid, _later, _editor, _times = story
+    with transaction.atomic():
+        made = [
+            FeatureFactory(layer=layer, properties={"nama": str(i)}) for i in range(5)
+        ]
+    url = f"/api/{city.slug}/layers/{layer.slug}/history?limit=2"
+    seen = []
+    while url:
+        page = body_json(client.get(url))
+        seen += [(c["change"], c.get("feature")) for c in page["changes"]]
+        url = page["next"]
+    assert len(seen) == len(set(seen))
+    assert {("insert", f.pk) for f in made} <= set(seen)
+    assert (
+        client.get(f"/api/{city.slug}/layers/{layer.slug}/history?cursor=x").status_code
+        == 400
+    )
