@@ -28,12 +28,12 @@ from gis_platform.edges import (
 from gis_platform.http import NO_STORE, REVALIDATE, json_error, set_cache
 from permits.models import Kbli, Permit, PermitType, Status
 from permits.selectors import (
-    PUBLIC_FIELDS,
     PermitFilter,
     city_today,
     feature_collection,
     filtered,
     public_properties,
+    public_rows,
     public_timeline,
     stats_by_area,
     visible_permits,
@@ -67,7 +67,9 @@ def parse_filter(params: Any, city: City) -> PermitFilter:
         params.get("kecamatan", ""), "kecamatan", max_length=200, multiline=False
     ).strip()
     if kecamatan:
-        areas = AdminArea.objects.filter(city=city, level=AdminArea.Level.KECAMATAN)
+        areas = AdminArea.objects.filter(
+            city=city, level=AdminArea.Level.KECAMATAN
+        ).only("id", "code", "name")
         area = (
             areas.filter(code=kecamatan).first()
             or areas.filter(name__iexact=kecamatan).first()
@@ -208,7 +210,7 @@ def export_api(request: HttpRequest, city_slug: str, fmt: str) -> HttpResponse:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(PUBLIC_PROPERTIES)
-    for row in rows.values(*PUBLIC_FIELDS)[:limit].iterator(chunk_size=2000):
+    for row in public_rows(rows)[:limit].iterator(chunk_size=2000):
         props = public_properties(row)
         writer.writerow([_csv_safe(props[k]) for k in PUBLIC_PROPERTIES])
     table = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")

@@ -31,7 +31,7 @@ class PermitQuerySet(QuerySet["Permit"]):
             expires_date__lte=today + timedelta(days=days),
         )
 
-    def within_area(self, area: GEOSGeometry) -> PermitQuerySet:
+    def within_area(self, area: GEOSGeometry | Any) -> PermitQuerySet:
         return self.filter(point__intersects=area)
 
     def within_m(self, point: Point, radius_m: float) -> PermitQuerySet:

@@ -27,10 +27,10 @@ from permits.models import (
     Status,
 )
 from permits.selectors import (
-    PUBLIC_FIELDS,
     city_today,
     filtered,
     public_properties,
+    public_rows,
     public_timeline,
     visible_permits,
 )
@@ -56,13 +56,9 @@ def public_page(request: HttpRequest, city_slug: str) -> HttpResponse:
     number = str(request.GET.get("number", "")).strip()[:60]
     found = None
     if number:
-        row = (
-            Permit.objects.of_city(city.pk)
-            .public()
-            .filter(number__iexact=number)
-            .values(*PUBLIC_FIELDS)
-            .first()
-        )
+        row = public_rows(
+            Permit.objects.of_city(city.pk).public().filter(number__iexact=number)
+        ).first()
         found = public_properties(row) if row else None
     tracked: dict[str, Any] | None = None
     track_error = ""
