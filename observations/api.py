@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import (
+    Http404,
     HttpRequest,
     HttpResponse,
     JsonResponse,
@@ -29,7 +30,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gis_platform.edges import EdgeError, clean_text, require_object
+from gis_platform.edges import (
+    EdgeError,
+    clean_text,
+    has_control_chars,
+    require_object,
+)
 from gis_platform.http import json_error
 from observations import conf, selectors
 from observations.csv_import import import_csv
@@ -121,13 +127,23 @@ def _category(code: str) -> Category:
 
 @require_GET
 def things_api(request: HttpRequest, city_slug: str) -> HttpResponse:
-    city = city_or_404(city_slug, with_boundary=False)
     kind = request.GET.get("kind", "")
     if kind and kind not in ThingKind.values:
         return json_error(
             "Unknown kind.", errors={"kind": f"one of {', '.join(ThingKind.values)}"}
         )
-    features = [thing_payload(t, city) for t in selectors.things(city, kind or None)]
+    if has_control_chars(city_slug):
+        raise Http404("No such city.")
+    # One query: the things with their status and city (the city's boundary left out).
+    things = Thing.objects.filter(city__slug=city_slug, active=True).select_related(
+        "status", "city"
+    )
+    if kind:
+        things = things.filter(kind=kind)
+    rows = list(things.defer("city__boundary").order_by("name"))
+    if not rows:
+        city_or_404(city_slug, with_boundary=False)
+    features = [thing_payload(t, t.city) for t in rows]
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
@@ -160,21 +176,28 @@ def _url(name: str, city: City, pk: int) -> str:
     return reverse(f"observations-api:{name}", args=[city.slug, pk])
 
 
-def _stream(city: City, pk: int) -> Datastream:
-    return get_object_or_404(
-        Datastream.objects.select_related("thing", "observed_property"),
-        pk=pk,
-        city=city,
-        thing__active=True,
+def _city_stream(city_slug: str, pk: int) -> tuple[City, Datastream]:
+    """The datastream and its city in one query (a series request is hot);
+    404 for an unknown city, series or a series of another city."""
+    if has_control_chars(city_slug):
+        raise Http404("No such city.")
+    stream = (
+        Datastream.objects.select_related("thing", "observed_property", "city")
+        .defer("city__boundary")
+        .filter(pk=pk, city__slug=city_slug, thing__active=True)
+        .first()
     )
+    if stream is None:
+        city_or_404(city_slug, with_boundary=False)
+        raise Http404("No such datastream.")
+    return stream.city, stream
 
 
 @require_GET
 def aggregates_api(request: HttpRequest, city_slug: str, pk: int) -> HttpResponseBase:
     """?range=24h|7d|30d|1y, or ?resolution=hourly|daily&start=&end=;
     &format=csv for a file."""
-    city = city_or_404(city_slug, with_boundary=False)
-    stream = _stream(city, pk)
+    city, stream = _city_stream(city_slug, pk)
     try:
         name = request.GET.get("range", "")
         if name:
@@ -245,8 +268,7 @@ def observations_csv_api(
     request: HttpRequest, city_slug: str, pk: int
 ) -> HttpResponseBase:
     """Every observation of a series (flagged ones too, with their flags)."""
-    city = city_or_404(city_slug, with_boundary=False)
-    stream = _stream(city, pk)
+    city, stream = _city_stream(city_slug, pk)
     try:
         start = _moment(request, city, "start")
         end = _moment(request, city, "end")

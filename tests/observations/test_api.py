@@ -244,3 +244,21 @@ def test_aggregates_and_csv_downloads(client, city, station, pm25):
     assert len(raw) == 4
     assert client.get(base + "/aggregates?range=2y").status_code == 400
     assert client.get(base + "/aggregates?start=kemarin").status_code == 400
+
+
+@pytest.mark.django_db
+def test_unknown_city_or_series_is_404_and_a_series_stays_in_its_city(
+    client, city, station, pm25
+):
+    ingest_rows(city, [reading(0, 10)])
+    stream = Datastream.objects.get()
+    other = AgencyFactory().city  # another city
+    assert client.get("/api/nowhere/observations/things").status_code == 404
+    assert client.get(f"/api/{other.slug}/observations/things").json() == {
+        "type": "FeatureCollection",
+        "features": [],
+    }
+    path = f"observations/datastreams/{stream.pk}/aggregates?range=24h"
+    assert client.get(f"/api/{other.slug}/{path}").status_code == 404
+    assert client.get(f"/api/nowhere/{path}").status_code == 404
+    assert client.get(f"/api/{city.slug}/{path}").status_code == 200
