@@ -478,9 +478,7 @@ def _run(
         try:
             with history.bulk_write() if bulk else nullcontext():
                 if direct:
-                    counts = staging.finish_load_table(
-                        cursor, table, target.pk, staged
-                    )
+                    counts = staging.finish_load_table(cursor, table, target.pk, staged)
                 elif whole_layer and staged >= big:
                     counts = staging.write_partition(cursor, **write)
                 else:
