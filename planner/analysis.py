@@ -145,18 +145,33 @@ def _layer(
     except Exception:  # Http404: not a layer this user may see
         raise BadParameter(name, f"no layer {key[:60]!r} in this city.") from None
     filter_name = "filter" if name == "layer" else f"{name}_filter"
-    return source, _query(source, body.get(filter_name), filter_name)
+    time_name = "datetime" if name == "layer" else f"{name}_datetime"
+    return source, _query(
+        source, body.get(filter_name), filter_name, body.get(time_name), time_name
+    )
 
 
-def _query(source: LayerSource, raw: Any, name: str = "filter") -> Query:
-    if raw in (None, ""):
-        return query_from_params(source, {})
-    if not isinstance(raw, str):
-        raise BadParameter(name, "a CQL2 text filter is expected.")
+def _query(
+    source: LayerSource,
+    raw: Any,
+    name: str = "filter",
+    interval: Any = None,
+    time_name: str = "datetime",
+) -> Query:
+    """The source's query: a CQL2 text filter and an RFC 3339 interval (the map's
+    time window), parsed by the engine like the items endpoint's."""
+    params = {}
+    for key, value, label in (("filter", raw, name), ("datetime", interval, time_name)):
+        if value in (None, ""):
+            continue
+        if not isinstance(value, str):
+            raise BadParameter(label, "text is expected.")
+        params[key] = value
     try:
-        return query_from_params(source, {"filter": raw})
+        return query_from_params(source, params)
     except BadParameter as exc:
-        raise BadParameter(name, exc.message) from None
+        label = time_name if exc.name == "datetime" else name
+        raise BadParameter(label, exc.message) from None
 
 
 def _point_layer(source: LayerSource, name: str = "layer") -> None:
@@ -600,6 +615,7 @@ def overlay(city: City, user: Any, body: dict[str, Any]) -> Output:
                 **body,
                 "layer": body.get("count"),
                 "filter": body.get("count_filter"),
+                "datetime": body.get("count_datetime"),
                 "level": base_key,
             },
         )
@@ -643,15 +659,22 @@ def select(city: City, user: Any, body: dict[str, Any]) -> Output:
     if not isinstance(keys, list) or not keys or len(keys) > MAX_LAYERS:
         raise BadParameter("layers", f"name 1 to {MAX_LAYERS} layers.")
     filters = body.get("filters") or {}
-    if not isinstance(filters, dict):
-        raise BadParameter("filters", "an object of layer: CQL2 text.")
+    times = body.get("times") or {}
+    if not isinstance(filters, dict) or not isinstance(times, dict):
+        raise BadParameter(
+            "filters", "an object of layer: CQL2 text (times: interval)."
+        )
     distance = _distance(body) if mode == "within" else 0.0
     n = _int(body, "n", 5, MAX_NEAREST) if mode == "nearest" else 0
     dx, dy = _degrees_box(city, distance)
     parts, params, sources = [], [], []
     drawn = "ST_GeomFromText(%s, 4326)"
     for key in dict.fromkeys(keys):
-        source, query = _layer(city, user, {"layer": key, "filter": filters.get(key)})
+        source, query = _layer(
+            city,
+            user,
+            {"layer": key, "filter": filters.get(key), "datetime": times.get(key)},
+        )
         rows_sql, rows_params = _rows(source, query)
         dist = f"ST_Distance(r.geom::geography, {drawn}::geography)"
         label = "jsonb_build_object('layer', %s::text, 'layer_title', %s::text)"

@@ -492,7 +492,11 @@
       .map(function (b) { return b.value; });
     if (!keys.length) { say("select-status", T.pickLayer, true); return; }
     var body = { kind: "select", mode: byId("select-mode").value, layers: keys, filters: {} };
-    keys.forEach(function (k) { if (state.filters[k]) body.filters[k] = state.filters[k]; });
+    body.times = {};
+    keys.forEach(function (k) {
+      if (state.filters[k]) body.filters[k] = state.filters[k];
+      if (state.times[k]) body.times[k] = state.times[k];
+    });
     body.geometry = drawnShape.toGeoJSON().geometry;
     if (drawnShape instanceof L.Circle) {
       // A circle is its centre and radius: everything within the radius.
@@ -534,13 +538,16 @@
     if (kind === "overlay") {
       body.count = byId("an-count").value; body.base = baseSelect.value;
       if (state.filters[body.count]) body.count_filter = state.filters[body.count];
+      if (state.times[body.count]) body.count_datetime = state.times[body.count];
       if (layersInfo[body.base]) {
         body.distance_m = Number(byId("an-distance").value);
         if (state.filters[body.base]) body.base_filter = state.filters[body.base];
+        if (state.times[body.base]) body.base_datetime = state.times[body.base];
       }
     } else {
       body.layer = layer;
       if (state.filters[layer]) body.filter = state.filters[layer];
+      if (state.times[layer]) body.datetime = state.times[layer];
     }
     if (kind === "density") body.level = byId("an-level").value;
     if (kind === "hexbins" || kind === "hotspots" || kind === "coverage") body.size_m = Number(byId("an-size").value);

@@ -114,6 +114,33 @@ def test_hexbins_count_each_point_once_like_shapely(client, tangerang):
     city = shapely.from_wkt(tangerang.boundary.wkt)
     in_city = int(shapely.intersects(city, pts).sum())
     assert sum(c["properties"]["count"] for c in cells) >= in_city
+    # The map's time window: rows valid in January 2025 only (expired today).
+    from datetime import UTC, datetime
+
+    layer = Layer.objects.get(city=tangerang, slug="titik")
+    first = Feature.objects.filter(layer=layer).order_by("pk").values("pk")[:100]
+    Feature.objects.filter(layer=layer, pk__in=first).update(
+        valid_from=datetime(2025, 1, 1, tzinfo=UTC),
+        valid_to=datetime(2025, 1, 31, tzinfo=UTC),
+    )
+    windowed = run(
+        client,
+        tangerang,
+        kind="hexbins",
+        layer="titik",
+        size_m=700,
+        datetime="2025-01-10/2025-01-20",
+        filter="name LIKE 'p%'",
+    ).json()
+    today = run(client, tangerang, kind="hexbins", layer="titik", size_m=700).json()
+    # Undated rows (valid_from NULL) are open: inside any window, and shown today.
+    # bulk_create kept the points' order: the first 100 ids are the first 100 points.
+    full = sum(c["properties"]["count"] for c in cells)
+    grid = shapely.union_all(polygons)
+    dated_in = int(shapely.intersects(grid, pts[:100]).sum())
+    assert dated_in > 0
+    assert windowed["summary"]["total"] == full
+    assert today["summary"]["total"] == full - dated_in
     # Cells are regular hexagons of the size asked (edge 700 m, in UTM).
     with connection.cursor() as cursor:
         cursor.execute(
@@ -312,6 +339,7 @@ def test_bad_input_is_a_400_with_a_message(client, tangerang):
         ({"kind": "density", "layer": "sekolah", "level": "provinsi"}, "level"),
         ({"kind": "select", "layers": [], "geometry": world}, "geometry"),
         ({"kind": "overlay", "base": "pasar", "count": "sekolah"}, "distance"),
+        ({"kind": "hexbins", "layer": "sekolah", "datetime": "2024-13-01"}, "datetime"),
     ]
     for body, words in cases:
         response = run(client, tangerang, **body)
