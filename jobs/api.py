@@ -13,7 +13,7 @@ from jobs.selectors import (
     figures,
     parse_search,
     public_vacancy,
-    search_vacancies,
+    search_rows,
     vacancy_payload,
 )
 from tenancy.resolve import city_or_404
@@ -32,12 +32,12 @@ def vacancies(request: HttpRequest, city_slug: str) -> HttpResponse:
     search = parse_search(city, request.GET)
     if search.errors:
         return json_error(_("Some parameters are not valid."), errors=search.errors)
-    rows = search_vacancies(city, search)
+    rows = search_rows(city, search)
     body = {
         "near": [search.point.x, search.point.y] if search.point else None,
         "within_km": search.within_km if search.point else None,
         "count": len(rows),
-        "vacancies": [vacancy_payload(v) for v in rows],
+        "vacancies": rows,
     }
     return _public(JsonResponse(body))
 

@@ -62,3 +62,15 @@ class SphereDistance(Func):
     function = "ST_Distance"
     template = "%(function)s(%(expressions)s, false)"
     output_field = FloatField()
+
+
+class GeomX(Func):
+    """ST_X: a point's longitude as a number (no geometry object to build)."""
+
+    function = "ST_X"
+    output_field = FloatField()
+
+
+class GeomY(Func):
+    function = "ST_Y"
+    output_field = FloatField()

@@ -22,6 +22,8 @@ from jobs.db_functions import (
     BoxOverlaps,
     GeogEnvelope,
     GeogPoint,
+    GeomX,
+    GeomY,
     KnnDistance,
     SphereDistance,
 )
@@ -139,7 +141,82 @@ def search_vacancies(city: City, search: Search) -> list[Vacancy]:
     """Published, open vacancies matching the filters; with a point, only those within
     `within_km`, nearest first (KNN on the geography index), each with `distance_m`;
     without, newest first."""
-    qs = _with_names(public_vacancies(city))
+    return list(_searched(_with_names(public_vacancies(city)), search))
+
+
+def search_rows(city: City, search: Search) -> list[dict[str, Any]]:
+    """`search_vacancies` as the JSON API's dicts, read as values (no model objects:
+    a list of 50 costs a few milliseconds instead of thirty)."""
+    qs = public_vacancies(city).annotate(lon=GeomX("geom"), lat=GeomY("geom"))
+    fields = [*_ROW_FIELDS, "lon", "lat"]
+    if search.point is not None:
+        fields.append("distance")
+    rows = _searched(qs, search).values(*fields)
+    return [_row_payload(row) for row in rows]
+
+
+_ROW_FIELDS = (
+    "id",
+    "title",
+    "description",
+    "employer__name",
+    "employer__verified",
+    "occupation__code",
+    "occupation__name",
+    "sector",
+    "openings",
+    "education",
+    "experience_years",
+    "salary_min",
+    "salary_max",
+    "employment_type",
+    "kelurahan__name",
+    "kecamatan__name",
+    "address",
+    "apply_url",
+    "apply_address",
+    "posted_on",
+    "closes_on",
+    "demo",
+)
+
+
+def _row_payload(row: dict[str, Any]) -> dict[str, Any]:
+    """The same keys as `vacancy_payload`, from a values() row."""
+    distance = row.get("distance")
+    return {
+        "id": row["id"],
+        "title": row["title"],
+        "description": row["description"],
+        "employer": row["employer__name"],
+        "employer_verified": row["employer__verified"],
+        "occupation": row["occupation__code"],
+        "occupation_name": row["occupation__name"],
+        "sector": row["sector"],
+        "sector_name": str(Sector(row["sector"]).label),
+        "openings": row["openings"],
+        "education": row["education"],
+        "education_name": str(Education(row["education"]).label),
+        "experience_years": row["experience_years"],
+        "salary_min": row["salary_min"],
+        "salary_max": row["salary_max"],
+        "employment_type": row["employment_type"],
+        "employment_type_name": str(EmploymentType(row["employment_type"]).label),
+        "kelurahan": row["kelurahan__name"],
+        "kecamatan": row["kecamatan__name"],
+        "address": row["address"],
+        "apply_url": row["apply_url"],
+        "apply_address": row["apply_address"],
+        "posted_on": row["posted_on"].isoformat(),
+        "closes_on": row["closes_on"].isoformat(),
+        "lon": round(row["lon"], 6),
+        "lat": round(row["lat"], 6),
+        "distance_m": None if distance is None else round(distance, 1),
+        "demo": row["demo"],
+    }
+
+
+def _searched(qs: QuerySet[Vacancy], search: Search) -> QuerySet[Vacancy]:
     if search.occupation:
         qs = qs.filter(occupation__code=search.occupation)
     if search.sector:
@@ -156,8 +233,8 @@ def search_vacancies(city: City, search: Search) -> list[Vacancy]:
             | Q(salary_max__isnull=True, salary_min__gte=search.salary)
         )
     if search.point is None:
-        return list(qs.order_by("-posted_on", "-id")[: search.limit])
-    return list(near(qs, search.point, search.within_km * 1000)[: search.limit])
+        return qs.order_by("-posted_on", "-id")[: search.limit]
+    return near(qs, search.point, search.within_km * 1000)[: search.limit]
 
 
 def near(qs: QuerySet[Vacancy], point: Point, radius_m: float) -> QuerySet[Vacancy]:

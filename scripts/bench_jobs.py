@@ -27,7 +27,7 @@ from django.test import Client  # noqa: E402
 from demo.jobs import load_occupations  # noqa: E402
 from jobs.dates import city_today  # noqa: E402
 from jobs.models import Employer, Occupation, Vacancy  # noqa: E402
-from jobs.selectors import Search, search_vacancies, vacancy_payload  # noqa: E402
+from jobs.selectors import Search, search_rows, vacancy_payload  # noqa: E402
 from tenancy.models import AdminArea, City  # noqa: E402
 
 RADIUS_M = 5000
@@ -195,8 +195,8 @@ def main(n: int) -> None:
 
     def selector(p: Point) -> list[dict]:
         search = Search(point=p, within_km=RADIUS_M / 1000, limit=LIMIT)
-        # The rows as the API and page use them (areas for the payload too).
-        return [vacancy_payload(v) for v in search_vacancies(city, search)]
+        # The rows as the JSON API sends them.
+        return search_rows(city, search)
 
     client = Client()
 
