@@ -26,6 +26,8 @@ def _normalised(value: str) -> str:
 
 
 class FacilityForm(forms.ModelForm):
+    website = forms.URLField(required=False, assume_scheme="https", max_length=200)
+
     class Meta:
         model = Facility
         fields = (
