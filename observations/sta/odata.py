@@ -98,6 +98,8 @@ class Options:
 class ExpandItem:
     path: tuple[str, ...]
     options: Options
+    # The options as written (for the expanded collection's @iot.nextLink).
+    raw: dict[str, str] = field(default_factory=dict)
 
 
 # --- Tokens --------------------------------------------------------------------
@@ -518,11 +520,11 @@ def parse_expand(text: str, *, depth: int = 0) -> list[ExpandItem]:
                 "$expand", f"{name.strip()[:40]!r} is not a navigation path."
             )
         options = Options()
+        pairs: dict[str, str] = {}
         if rest:
             if not rest.rstrip().endswith(")"):
                 raise ODataError("$expand", f"unbalanced parentheses in {part[:40]!r}.")
             inner = rest.rstrip()[:-1]
-            pairs: dict[str, str] = {}
             for opt in split_top_level(inner, ";", "$expand"):
                 key, eq, value = opt.partition("=")
                 if not eq:
@@ -534,7 +536,7 @@ def parse_expand(text: str, *, depth: int = 0) -> list[ExpandItem]:
                 pairs[key.strip()] = value
             options = parse_options(pairs, depth=depth + 1)
         # Datastreams/Observations expands Datastreams with Observations inside.
-        item = ExpandItem((path[-1],), options)
+        item = ExpandItem((path[-1],), options, pairs)
         for step in reversed(path[:-1]):
             item = ExpandItem((step,), Options(expand=[item]))
         _merge(items, item)

@@ -164,7 +164,7 @@ def fetch_one(compiler: Compiler, resolved: Resolved, options: Options) -> str:
     body = compiler.entity_json(target.entity, alias, options, ref=resolved.ref)
     where = _where(compiler, target, alias)
     sql = (
-        f"SELECT ({body})::text FROM {compiler.on(target.entity.source, alias)} "
+        f"SELECT ({body})::text FROM {compiler.from_clause(target.entity, alias)} "
         f"WHERE {' AND '.join(where)} LIMIT 1"
     )
     with connection.cursor() as cursor:
@@ -189,7 +189,7 @@ def page_sql(
     body = compiler.entity_json(entity, alias, options, ref=ref)
     order = compiler.order_by(options.orderby, entity, alias, "$orderby")
     top = DEFAULT_TOP if options.top is None else options.top
-    source = compiler.on(entity.source, alias)
+    source = compiler.from_clause(entity, alias)
     condition = " AND ".join(where)
     # Table and column names come from schema.py; every value is a bound parameter.
     sql = (
@@ -199,7 +199,8 @@ def page_sql(
     )
     count_sql = None
     if options.count:
-        count_sql = f"SELECT count(*) FROM {source} WHERE {condition}"
+        plain = compiler.on(entity.source, alias)
+        count_sql = f"SELECT count(*) FROM {plain} WHERE {condition}"
     return sql, count_sql
 
 

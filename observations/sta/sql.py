@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
 
@@ -106,6 +107,9 @@ class Compiler:
     _aliases: int = 0
     _arith: int = 0
     _decimals: set[str] = field(default_factory=set)
+    # LEFT JOIN LATERAL items per row alias: expanded collections (their page and
+    # whether more follow, for @iot.nextLink), joined by from_clause().
+    _laterals: dict[str, list[str]] = field(default_factory=dict)
 
     layers: str = ""
 
@@ -138,6 +142,11 @@ class Compiler:
 
     def on(self, template: str, alias: str) -> str:
         return template.replace("{t}", alias).replace("{layers}", self.layers)
+
+    def from_clause(self, entity: EntityType, alias: str) -> str:
+        """The FROM item of `alias` with the laterals its JSON needs (call after
+        entity_json)."""
+        return " ".join([self.on(entity.source, alias), *self._laterals.get(alias, [])])
 
     def visible(self, entity: EntityType, alias: str) -> str:
         return self.on(entity.visibility, alias)
@@ -448,15 +457,26 @@ class Compiler:
                 raise ODataError(
                     "$expand", f"{entity.name} has no navigation {name!r}."
                 )
+        merged: list[str] = []
         for name, nav in entity.navs.items():
             if name in expanded:
-                pairs.extend(self.expand(nav, alias, expanded[name]))
+                pairs.extend(self.expand(entity, nav, alias, expanded[name], merged))
             elif everything or name in names:
                 link = f"({self.self_link(entity, alias)} || '/{name}')"
                 pairs.append((f"{name}@iot.navigationLink", link))
+        if merged:
+            # Keys present only when more follow: merged in as jsonb.
+            return f"({_build(pairs)}::jsonb || {' || '.join(merged)})::json"
         return _build(pairs)
 
-    def expand(self, nav: Nav, parent: str, item: ExpandItem) -> list[tuple[str, str]]:
+    def expand(
+        self,
+        entity: EntityType,
+        nav: Nav,
+        parent: str,
+        item: ExpandItem,
+        merged: list[str],
+    ) -> list[tuple[str, str]]:
         target = entity_types()[nav.target]
         child = self.alias()
         options = item.options
@@ -465,8 +485,8 @@ class Compiler:
             where.append(self.visible(target, child))
         if options.filter is not None:
             where.append(self.condition(options.filter, target, child))
-        source = self.on(target.source, child)
         body = self.entity_json(target, child, options)
+        source = self.from_clause(target, child)
         condition = " AND ".join(where)
         if not nav.many:
             return [
@@ -474,16 +494,30 @@ class Compiler:
             ]
         order = self.order_by(options.orderby, target, child, "$expand")
         top = DEFAULT_TOP if options.top is None else options.top
+        # One row more than the page tells whether a nextLink is due.
         rows = (
             f"SELECT {body} AS j FROM {source} WHERE {condition} ORDER BY {order} "
-            f"LIMIT {self.bind(top)} OFFSET {self.bind(options.skip)}"
+            f"LIMIT {self.bind(top + 1)} OFFSET {self.bind(options.skip)}"
         )
-        pairs = [
-            (
-                nav.name,
-                f"(SELECT coalesce(json_agg(x.j), '[]'::json) FROM ({rows}) x)",
-            )
-        ]
+        numbered = f"SELECT y.j, row_number() OVER () AS rn FROM ({rows}) y"
+        page = self.alias()
+        size = self.bind(top)
+        self._laterals.setdefault(parent, []).append(
+            "LEFT JOIN LATERAL (SELECT coalesce(json_agg(x.j ORDER BY x.rn) "
+            f"FILTER (WHERE x.rn <= {size}), '[]'::json) AS v, "
+            f"count(*) > {size} AS more FROM ({numbered}) x) {page} ON TRUE"
+        )
+        query = {k: v for k, v in item.raw.items() if k not in ("$top", "$skip")}
+        query.update({"$top": str(top), "$skip": str(options.skip + top)})
+        link = (
+            f"({self.self_link(entity, parent)} || '/{nav.name}?' || "
+            f"{self.bind(encode_query(query))})"
+        )
+        merged.append(
+            f"CASE WHEN {page}.more THEN jsonb_build_object("
+            f"'{nav.name}@iot.nextLink', {link}) ELSE '{{}}'::jsonb END"
+        )
+        pairs = [(nav.name, f"{page}.v")]
         if options.count:
             counted = self.alias()
             cond2 = nav.cond.replace("{c}", counted).replace("{p}", parent)
@@ -501,6 +535,11 @@ class Compiler:
                 ),
             )
         return pairs
+
+
+def encode_query(params: dict[str, str]) -> str:
+    """A query string as nextLinks write it (OData's punctuation left readable)."""
+    return urlencode(params, quote_via=quote, safe="$,()'/:;@")
 
 
 def _word(kind: str) -> str:

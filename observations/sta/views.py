@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from django.db import DataError, OperationalError, connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
@@ -33,7 +32,7 @@ from observations.sta.resources import (
     resolve,
 )
 from observations.sta.schema import entity_sets
-from observations.sta.sql import MAX_TOP, Compiler, Scope
+from observations.sta.sql import MAX_TOP, Compiler, Scope, encode_query
 from tenancy.models import City
 from tenancy.resolve import city_or_404
 
@@ -115,8 +114,7 @@ def _params(request: HttpRequest) -> dict[str, str]:
 
 def _next_link(request: HttpRequest, params: dict[str, str], skip: int) -> str:
     query = {**params, "$skip": str(skip)}
-    encoded = urlencode(query, quote_via=quote, safe="$,()'/:;@")
-    return request.build_absolute_uri(request.path) + "?" + encoded
+    return request.build_absolute_uri(request.path) + "?" + encode_query(query)
 
 
 @csrf_exempt  # POST is token-authenticated only (no session, so no CSRF).

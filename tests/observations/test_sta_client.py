@@ -75,11 +75,23 @@ def test_frost_client_reads_expanded_entities(service, world):
     assert location.location["coordinates"] == [106.63, -6.18]
     stream = thing.datastreams.get(0)
     assert stream.observed_property.name == "PM2.5"
-    latest = [isoparse(o.phenomenon_time) for o in stream.observations]
+    # The first page only (iterating would follow the expanded nextLink).
+    latest = [isoparse(o.phenomenon_time) for o in stream.observations.entities]
     assert latest == [
         datetime.fromisoformat("2026-10-31T23:00:00+00:00"),
         datetime.fromisoformat("2026-10-31T22:00:00+00:00"),
     ]
+    # An expanded collection pages through its own nextLink in the client too.
+    streams = (
+        service.datastreams()
+        .query()
+        .filter(f"id eq {world.rice.pk}")
+        .expand("Observations($top=25;$orderby=phenomenonTime)")
+        .list()
+    )
+    rice = streams.get(0)
+    assert rice.observations.next_link
+    assert len(list(rice.observations)) == 61
     # The flagged reading carries its quality flag.
     flagged = (
         stream.get_observations()

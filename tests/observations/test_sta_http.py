@@ -311,7 +311,19 @@ def test_expand_with_nested_options_and_count_only(client, world):
     assert answer["Datastreams@iot.count"] == 1
     assert stream["Observations@iot.count"] == 2 * 29  # 58, 59 every 50 hours
     assert stream["Observations"] == [{"result": 59}, {"result": 58}]
-    assert set(stream) == {"name", "Observations", "Observations@iot.count"}
+    assert set(stream) == {
+        "name",
+        "Observations",
+        "Observations@iot.count",
+        "Observations@iot.nextLink",
+    }
+    # The expanded page's nextLink carries its own options, one page further.
+    more = client.get(
+        stream["Observations@iot.nextLink"].replace("http://testserver", "")
+    )
+    assert more.json()["value"] == [{"result": 59}, {"result": 58}]
+    assert more.json()["@iot.count"] == 58
+    assert "Datastreams@iot.nextLink" not in answer
     only = get(
         client, base(world) + "Observations", **{"$top": "0", "$count": "true"}
     ).json()
