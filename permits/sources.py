@@ -158,7 +158,10 @@ def permit_source(city_id: int) -> LayerSource:
 
 
 def permit_sources(city: Any, user: Any, key: str | None) -> Iterable[LayerSource]:
-    """Registry provider: the public permits layer, for everyone."""
-    if key is None or key == KEY:
-        return [permit_source(city.pk)]
-    return []
+    """Registry provider: the public permits layer, for everyone, in cities that
+    issue permits (their kit gave them permit types)."""
+    if key is not None and key != KEY:
+        return []
+    if not PermitType.objects.filter(city_id=city.pk).exists():
+        return []
+    return [permit_source(city.pk)]
