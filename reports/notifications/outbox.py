@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from procrastinate.contrib.django import app
 
 from gis_platform.log import log_event
 from reports.models import Notification, Report, ReportEvent, Subscription
@@ -179,9 +180,10 @@ def _queue(row: Notification) -> Notification:
 def _defer(pk: int) -> None:
     """Ask the worker to send now. If this fails (the queue's table unreachable for a
     moment) the periodic sweep sends the row anyway: it stays pending."""
-    from reports.tasks import send_notification
-
     try:
-        send_notification.defer(notification_id=pk)
+        # By name (reports.tasks defines it): no import of the tasks module here.
+        app.configure_task(
+            name="reports.send_notification", queue="notifications"
+        ).defer(notification_id=pk)
     except Exception as exc:
         log_event(logger, "notification.defer_failed", id=pk, error=str(exc)[:200])
