@@ -200,6 +200,15 @@
     return state.loading;
   }
 
+  // The feed is live every poll; the figures follow new events at most every
+  // FIGURES_MS (a busy city sends events every second, the figures cost a scan).
+  const FIGURES_MS = 5000;
+  let lastFigures = 0, pending = null;
+  function scheduleFigures() {
+    if (pending) return;
+    const wait = Math.max(0, lastFigures + FIGURES_MS - Date.now());
+    pending = setTimeout(() => { pending = null; lastFigures = Date.now(); loadFigures(); }, wait);
+  }
   function addEvents(events, fresh) {
     const list = $("feed");
     // Newest first from the server; insert oldest first at the top.
@@ -223,7 +232,7 @@
         addEvents(body.events, state.cursor > 0);
         state.cursor = body.cursor;
         $("live").textContent = `● ${T.live}`;
-        if (fresh.length && state.polls > 0) loadFigures();
+        if (fresh.length && state.polls > 0) scheduleFigures();
         state.polls = (state.polls || 0) + 1;
       } else {
         $("live").textContent = T.offline;
