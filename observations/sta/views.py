@@ -95,7 +95,7 @@ def _guard(
 
 @_guard
 def service_root(request: HttpRequest, city_slug: str) -> HttpResponseBase:
-    if request.method != "GET":
+    if request.method not in ("GET", "HEAD"):
         return json_error("Only GET is allowed here.", status=405)
     city = city_or_404(city_slug, with_boundary=False)
     base = request.build_absolute_uri(f"/sta/{city.slug}/v1.1/")
@@ -124,7 +124,7 @@ def resource(request: HttpRequest, city_slug: str, path: str) -> HttpResponseBas
         from observations.sta.create import create_observation
 
         return create_observation(request, city_slug, path)
-    if request.method != "GET":
+    if request.method not in ("GET", "HEAD"):
         return json_error(
             "This service reads; only Observations may be created.", status=405
         )
