@@ -25,14 +25,14 @@ from tenancy.models import Role
 from tests.factories import AgencyFactory, MembershipFactory, UserFactory
 from tests.http import body, body_json
 
-NOW = timezone.now().replace(minute=0, second=0, microsecond=0)
-
 
 def reading(hours_ago: float, value: float, thing: str = "aqm-1", **over):
     item = {
         "station": thing,
         "property": "pm25",
-        "time": (NOW - timedelta(hours=hours_ago)).isoformat(),
+        # Timed from the call, not rounded to the hour: a fresh value never turns stale
+        # in the middle of a test.
+        "time": (timezone.now() - timedelta(hours=hours_ago)).isoformat(),
         "value": value,
         "unit": "ug/m3",
     }

@@ -16,8 +16,6 @@ from observations.services import ingest_rows
 from tenancy.models import Role
 from tests.factories import MembershipFactory, UserFactory
 
-NOW = timezone.now().replace(minute=0, second=0, microsecond=0)
-
 
 @pytest.fixture
 def readings(city, station, pm25, market, rice):
@@ -25,7 +23,7 @@ def readings(city, station, pm25, market, rice):
         {
             "thing": "aqm-1",
             "property": "pm25",
-            "time": (NOW - timedelta(hours=h + 3)).isoformat(),
+            "time": (timezone.now() - timedelta(hours=h + 3)).isoformat(),
             "value": 20 + h % 4,
             "unit": "µg/m³",
         }
@@ -34,7 +32,7 @@ def readings(city, station, pm25, market, rice):
         {
             "thing": "pasar-uji",
             "property": "beras-medium",
-            "time": (NOW - timedelta(days=d)).isoformat(),
+            "time": (timezone.now() - timedelta(days=d)).isoformat(),
             "value": 13000 + 100 * d,
             "unit": "Rp/kg",
         }
