@@ -85,6 +85,8 @@ def dashboard_page(request: HttpRequest, city_slug: str) -> HttpResponse:
             "error": _("The figures could not be loaded:"),
             "live": _("Live"),
             "offline": _("Connection lost, retrying…"),
+            "firstResponse": _("First response"),
+            "resolution": _("Resolution"),
         },
     }
     return render(

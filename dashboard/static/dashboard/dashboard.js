@@ -133,8 +133,8 @@
     }
     categoryChart.data.labels = rows.map((c) => c.name);
     categoryChart.data.datasets = [
-      { label: "1st response", data: rows.map((c) => c.first_response_median_this_h), backgroundColor: "#0f6e74" },
-      { label: "resolution", data: rows.map((c) => c.resolution_median_this_h), backgroundColor: "#e0a100" },
+      { label: T.firstResponse, data: rows.map((c) => c.first_response_median_this_h), backgroundColor: "#0f6e74" },
+      { label: T.resolution, data: rows.map((c) => c.resolution_median_this_h), backgroundColor: "#e0a100" },
     ];
     categoryChart.update();
   }
