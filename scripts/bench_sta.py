@@ -191,6 +191,7 @@ def measure(port: int) -> None:
                 "$count": "true",
             },
         ),
+        ("Observations, no options (the whole set by id)", "Observations", {}),
         (
             "Observations newest first, top 1000",
             f"Datastreams({stream.pk})/Observations",

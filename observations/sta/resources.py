@@ -187,7 +187,8 @@ def page_sql(
     if options.filter is not None:
         where.append(compiler.condition(options.filter, entity, alias))
     body = compiler.entity_json(entity, alias, options, ref=ref)
-    order = compiler.order_by(options.orderby, entity, alias, "$orderby")
+    root = target.parent is None
+    order = compiler.order_by(options.orderby, entity, alias, "$orderby", root=root)
     top = DEFAULT_TOP if options.top is None else options.top
     source = compiler.from_clause(entity, alias)
     condition = " AND ".join(where)

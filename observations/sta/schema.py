@@ -77,6 +77,8 @@ class EntityType:
     props: dict[str, Prop]
     navs: dict[str, Nav]
     default_order: tuple[tuple[str, bool], ...] = (("{t}.id", False),)
+    # The order of the whole entity set, when it differs (None: default_order).
+    root_order: tuple[tuple[str, bool], ...] | None = None
     # Visibility condition on alias {t}: %(city)s is bound, {layers} is the
     # subquery of the layers the user may see (sql.Scope).
     visibility: str = "TRUE"
@@ -402,8 +404,12 @@ def entity_types() -> dict[str, EntityType]:
                     "WHERE fd.id = {p}.datastream_id)",
                 ),
             },
-            # Pages run along the partition key (phenomenon_time), then id.
+            # A datastream's pages run along the partition key: its
+            # (datastream_id, phenomenon_time) index in every partition, merge-
+            # appended. The whole set has no B-tree on time alone (BRIN only): it
+            # pages by id, the primary key of every partition.
             default_order=(("{t}.phenomenon_time", False), ("{t}.id", False)),
+            root_order=(("{t}.id", False),),
             visibility=obs_visible,
         ),
         EntityType(

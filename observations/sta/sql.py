@@ -407,7 +407,13 @@ class Compiler:
 
     # --- ordering ----------------------------------------------------------------
     def order_by(
-        self, items: list[OrderItem], entity: EntityType, alias: str, option: str
+        self,
+        items: list[OrderItem],
+        entity: EntityType,
+        alias: str,
+        option: str,
+        *,
+        root: bool = False,
     ) -> str:
         parts: list[str] = []
         for item in items:
@@ -421,7 +427,10 @@ class Compiler:
                 # ORDER BY NULL is an SQL error; ordering by a constant says nothing.
                 raise ODataError(option, "cannot order by a constant.")
             parts.append(f"{sql} {'DESC' if item.descending else 'ASC'}")
-        for column, descending in entity.default_order:
+        default = entity.default_order
+        if root and entity.root_order is not None:
+            default = entity.root_order
+        for column, descending in default:
             parts.append(f"{self.on(column, alias)} {'DESC' if descending else 'ASC'}")
         return ", ".join(parts)
 
