@@ -13,7 +13,7 @@ from jobs.selectors import (
     figures,
     parse_search,
     public_vacancy,
-    search_rows,
+    search_body,
     vacancy_payload,
 )
 from tenancy.resolve import city_or_404
@@ -32,14 +32,9 @@ def vacancies(request: HttpRequest, city_slug: str) -> HttpResponse:
     search = parse_search(city, request.GET)
     if search.errors:
         return json_error(_("Some parameters are not valid."), errors=search.errors)
-    rows = search_rows(city, search)
-    body = {
-        "near": [search.point.x, search.point.y] if search.point else None,
-        "within_km": search.within_km if search.point else None,
-        "count": len(rows),
-        "vacancies": rows,
-    }
-    return _public(JsonResponse(body))
+    # One statement; PostgreSQL writes the body (see search_body).
+    body = search_body(city, search)
+    return _public(HttpResponse(body, content_type="application/json"))
 
 
 def vacancy(request: HttpRequest, city_slug: str, pk: int) -> HttpResponse:

@@ -43,16 +43,22 @@ class GeogEnvelope(Func):
     template = "ST_MakeEnvelope(%(expressions)s, 4326)::geography"
 
     def __init__(self, point: Point, radius_m: float, **extra: Any) -> None:
-        # Metres per degree of latitude; a longitude degree shrinks with cos(lat).
-        margin = 1.01 * radius_m / 111_320
-        cos_lat = max(math.cos(math.radians(point.y)), 0.01)
-        values = (
-            point.x - margin / cos_lat,
-            max(point.y - margin, -90.0),
-            point.x + margin / cos_lat,
-            min(point.y + margin, 90.0),
-        )
+        values = envelope(point, radius_m)
         super().__init__(*(Value(v) for v in values), **extra)
+
+
+def envelope(point: Point, radius_m: float) -> tuple[float, float, float, float]:
+    """(xmin, ymin, xmax, ymax) in degrees: the box around the circle of `radius_m`
+    metres about `point`, with a 1 % margin."""
+    # Metres per degree of latitude; a longitude degree shrinks with cos(lat).
+    margin = 1.01 * radius_m / 111_320
+    cos_lat = max(math.cos(math.radians(point.y)), 0.01)
+    return (
+        point.x - margin / cos_lat,
+        max(point.y - margin, -90.0),
+        point.x + margin / cos_lat,
+        min(point.y + margin, 90.0),
+    )
 
 
 class SphereDistance(Func):

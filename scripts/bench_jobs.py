@@ -5,6 +5,7 @@ each next to the same SQL run raw. Prints medians and ratios."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import random
@@ -27,7 +28,7 @@ from django.test import Client  # noqa: E402
 from demo.jobs import load_occupations  # noqa: E402
 from jobs.dates import city_today  # noqa: E402
 from jobs.models import Employer, Occupation, Vacancy  # noqa: E402
-from jobs.selectors import Search, search_rows, vacancy_payload  # noqa: E402
+from jobs.selectors import Search, search_body, vacancy_payload  # noqa: E402
 from tenancy.models import AdminArea, City  # noqa: E402
 
 RADIUS_M = 5000
@@ -133,10 +134,11 @@ def median_ms(fn: Callable[[Point], object], points: list[Point]) -> float:
 
 def explain(city: City, p: Point, today: date, raw: Callable) -> None:
     """The plans of both queries (PETAKOTA_BENCH_EXPLAIN=1)."""
-    from jobs.selectors import _with_names, near, public_vacancies
+    from jobs.selectors import _with_names, near, public_vacancies, search_sql
 
     qs = near(_with_names(public_vacancies(city)), p, RADIUS_M)[:LIMIT]
-    sql, params = qs.query.sql_with_params()
+    search = Search(point=p, within_km=RADIUS_M / 1000, limit=LIMIT)
+    sql, params = search_sql(city, search, today)
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN ANALYZE {sql}", params)
         print("selector:\n" + "\n".join(r[0] for r in cursor.fetchall()))
@@ -193,10 +195,10 @@ def main(n: int) -> None:
             )
             return cursor.fetchall()
 
-    def selector(p: Point) -> list[dict]:
+    def selector(p: Point) -> str:
         search = Search(point=p, within_km=RADIUS_M / 1000, limit=LIMIT)
-        # The rows as the JSON API sends them.
-        return search_rows(city, search)
+        # The body as the JSON API sends it (built by PostgreSQL).
+        return search_body(city, search)
 
     client = Client()
 
@@ -216,7 +218,7 @@ def main(n: int) -> None:
     # Same answers: the ids in the same order.
     for p in points[:5]:
         ids_raw = [row[0] for row in raw(p)]
-        ids_sel = [row["id"] for row in selector(p)]
+        ids_sel = [row["id"] for row in json.loads(selector(p))["vacancies"]]
         if ids_raw != ids_sel:
             raise SystemExit(f"selector and raw SQL disagree at {p.ewkt}")
     if os.environ.get("PETAKOTA_BENCH_EXPLAIN"):

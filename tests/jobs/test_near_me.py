@@ -6,13 +6,22 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 
 from jobs.dates import city_today
 from jobs.models import Occupation, Vacancy
-from jobs.selectors import near
+from jobs.selectors import (
+    near,
+    parse_search,
+    public_vacancies,
+    public_vacancy,
+    search_sql,
+    vacancy_payload,
+)
 from jobs.workflow import Status
 from tenancy.models import AdminArea
 from tests.jobs.conftest import CITY
@@ -144,13 +153,55 @@ def test_bad_search_parameters_are_named(city):
 
 
 def test_near_me_uses_the_knn_index(placed, city):
-    """The query orders by `<->` on the geography cast the vacancy_geog_gist index
-    covers (a plan with the index when sequential scans are off)."""
+    """Both the ORM's `near` (the page) and the API's one statement order by `<->`
+    on the geography cast the vacancy_geog_gist index covers (a plan with the index
+    when sequential scans are off)."""
     qs = near(Vacancy.objects.all(), Point(*HERE, srid=4326), 2000)
-    sql, params = qs.query.sql_with_params()
-    assert "<->" in sql
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "vacancy_geog_gist" in plan, plan
+    orm_sql, orm_params = qs.query.sql_with_params()
+    api_search = parse_search(
+        city, {"lon": HERE[0], "lat": HERE[1], "within_km": 2, "sector": "C"}
+    )
+    api_sql, api_params = search_sql(city, api_search)
+    for sql, params in ((orm_sql, orm_params), (api_sql, api_params)):
+        assert "<->" in sql
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "vacancy_geog_gist" in plan, plan
+        assert "Sort" not in plan.split("vacancy_geog_gist")[0], plan
+
+
+def test_the_api_rows_are_the_vacancy_payloads(placed, city):
+    """The body PostgreSQL writes holds, key for key, what `vacancy_payload` gives
+    for the same vacancies (distances aside, checked above), in both orders."""
+    near_body = search(lon=HERE[0], lat=HERE[1], within_km=5).json()
+    assert near_body["near"] == [HERE[0], HERE[1]]
+    assert near_body["within_km"] == 5
+    assert near_body["count"] == 4
+    newest_body = search(limit=3).json()
+    assert newest_body["near"] is None
+    assert newest_body["within_km"] is None
+    assert newest_body["count"] == len(newest_body["vacancies"]) == 3
+    expected_ids = list(
+        public_vacancies(city)
+        .order_by("-posted_on", "-id")
+        .values_list("id", flat=True)[:3]
+    )
+    assert [v["id"] for v in newest_body["vacancies"]] == expected_ids
+    for body in (near_body, newest_body):
+        for row in body["vacancies"]:
+            with translation.override(settings.LANGUAGE_CODE):
+                expected = vacancy_payload(public_vacancy(city, row["id"]))
+            if body is near_body:
+                assert row.pop("distance_m") > 0
+                expected.pop("distance_m")
+            assert row == expected
+    # Labels in the request's language.
+    english = Client().get(
+        f"/api/{CITY}/jobs/vacancies",
+        {"lon": HERE[0], "lat": HERE[1], "within_km": 5, "sector": "H"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    row = english.json()["vacancies"][0]
+    assert row["education_name"] == "Senior high school (SMA)"
