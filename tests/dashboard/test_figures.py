@@ -259,3 +259,12 @@ def test_the_feed_repeats_recent_events_so_a_late_commit_is_not_lost(city, seede
         city, Filters(), after=latest.pk, now=seeded + timedelta(seconds=60)
     )
     assert later == []
+
+
+def test_exports_select_the_same_reports_and_events_as_the_figures(city, seeded):
+    raw = Raw(city)
+    for f in filter_cases(city, seeded):
+        ids = {r["id"] for r in raw.select(city, f)}
+        assert {r.pk for r in selectors.export_reports(city, f)} == ids
+        events = {e["id"] for e in raw.events if e["report_id"] in ids}
+        assert {e.pk for e in selectors.export_events(city, f)} == events
