@@ -294,6 +294,69 @@ def post_vacancy(
     return vacancy
 
 
+# A vacancy's content may be edited while it is one of these (before it is sent
+# to Disnaker again); a waiting, published or closed vacancy is not rewritten.
+EDITABLE = (Status.DRAFT, Status.REJECTED)
+
+
+@transaction.atomic
+def edit_vacancy(
+    *, vacancy: Vacancy, user: User, data: dict[str, Any], submit: bool = False
+) -> Vacancy:
+    """Rewrite a draft or rejected vacancy's content with the posting form's checks
+    (`clean_vacancy`); an "edited" timeline event names the changed fields. With
+    `submit`, it is then sent to Disnaker (a status event of its own)."""
+    vacancy = Vacancy.objects.select_for_update().get(pk=vacancy.pk)
+    if not vacancy_roles(user, vacancy):
+        raise PermissionDenied(_("This vacancy is not yours to change."))
+    if vacancy.status not in EDITABLE:
+        raise JobError(
+            {"status": _("Only a draft or a rejected vacancy can be edited.")}
+        )
+    city = City.objects.get(pk=vacancy.city_id)
+    clean = clean_vacancy(city=city, user=user, data=data)
+    new = {
+        **clean.values,
+        "employer": clean.employer,
+        "occupation": clean.occupation,
+        "geom": clean.point,
+    }
+    changed = sorted(
+        name
+        for name, value in new.items()
+        if (
+            not value.equals_exact(vacancy.geom, 1e-9)
+            if name == "geom"
+            else getattr(vacancy, name) != value
+        )
+    )
+    for name, value in new.items():
+        setattr(vacancy, name, value)
+    vacancy.save()
+    now = timezone.now()
+    VacancyEvent.objects.create(
+        city_id=vacancy.city_id,
+        vacancy=vacancy,
+        kind=VacancyEvent.Kind.EDITED,
+        from_status=vacancy.status,
+        to_status=vacancy.status,
+        actor=_account(user),
+        note=", ".join(changed),
+        at=now,
+    )
+    log_event(
+        logger,
+        "vacancy.edited",
+        city_id=vacancy.city_id,
+        vacancy=vacancy.pk,
+        fields=len(changed),
+        actor=user.pk,
+    )
+    if submit:
+        vacancy = transition(vacancy=vacancy, to_status=Status.SUBMITTED, actor=user)
+    return vacancy
+
+
 def _account(user: User) -> Account | None:
     """The signed-in account to record as the actor (None for anyone else)."""
     return user if isinstance(user, Account) and user.is_authenticated else None

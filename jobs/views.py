@@ -31,7 +31,7 @@ from jobs.selectors import (
     search_vacancies,
     vacancy_payload,
 )
-from jobs.services import JobError, post_vacancy, transition
+from jobs.services import EDITABLE, JobError, edit_vacancy, post_vacancy, transition
 from jobs.workflow import VACANCY_WORKFLOW, Status
 from tenancy.models import AdminArea, City
 from tenancy.resolve import city_or_404
@@ -201,7 +201,84 @@ def post_page(request: HttpRequest, city_slug: str) -> HttpResponse:
             "values": values,
             "errors": errors,
             "mine": [(v, _actions(request.user, v)) for v in mine],
+            "editable": EDITABLE,
             "posted": request.GET.get("posted"),
+            "today": city_today(city).isoformat(),
+            "config": {"bounds": _bounds(city)},
+            **_choices(),
+        },
+        status=400 if errors else 200,
+    )
+    return set_cache(response, public=False)
+
+
+def _form_values(vacancy: Vacancy) -> dict[str, str]:
+    """A vacancy as the posting form's values (strings, as a POST would give)."""
+    fields = (
+        "title",
+        "description",
+        "sector",
+        "education",
+        "employment_type",
+        "address",
+        "apply_url",
+        "apply_address",
+    )
+    values = {name: str(getattr(vacancy, name)) for name in fields}
+    for name in ("openings", "experience_years", "salary_min", "salary_max"):
+        value = getattr(vacancy, name)
+        values[name] = "" if value is None else str(value)
+    values.update(
+        employer=str(vacancy.employer_id),
+        occupation=vacancy.occupation.code,
+        lon=f"{vacancy.geom.x:.6f}",
+        lat=f"{vacancy.geom.y:.6f}",
+        posted_on=vacancy.posted_on.isoformat(),
+        closes_on=vacancy.closes_on.isoformat(),
+    )
+    return values
+
+
+@require_http_methods(["GET", "POST"])
+def edit_page(request: HttpRequest, city_slug: str, pk: int) -> HttpResponse:
+    """Its employer (or Disnaker) corrects a draft or rejected vacancy on the posting
+    form, then saves it or sends it to Disnaker again."""
+    city = city_or_404(city_slug)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    vacancy = (
+        Vacancy.objects.filter(city=city, pk=pk).select_related("occupation").first()
+    )
+    if vacancy is None or not vacancy_roles(request.user, vacancy):
+        raise Http404(_("No such vacancy."))
+    back = reverse("jobs:post", args=[city.slug])
+    errors: dict[str, str] = {}
+    values = _form_values(vacancy)
+    if vacancy.status not in EDITABLE:
+        errors = {"status": _("Only a draft or a rejected vacancy can be edited.")}
+    elif request.method == "POST":
+        values = request.POST.dict()
+        try:
+            edit_vacancy(
+                vacancy=vacancy,
+                user=request.user,
+                data=values,
+                submit=request.POST.get("action") == "submit",
+            )
+        except JobError as exc:
+            errors = exc.errors
+        else:
+            return redirect(f"{back}?done={vacancy.pk}")
+    response = render(
+        request,
+        "jobs/post.html",
+        {
+            "city": city,
+            "editing": vacancy,
+            "employers": employers_for(request.user, city),
+            "occupations": Occupation.objects.filter(city=city, active=True),
+            "values": values,
+            "errors": errors,
             "today": city_today(city).isoformat(),
             "config": {"bounds": _bounds(city)},
             **_choices(),
