@@ -14,11 +14,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from tenancy.access import (
+    agency_work_scope,
     may_import,
     may_manage_people,
     may_watch_control_room,
     memberships_of,
     staff_scope,
+    works_for_agency,
 )
 from tenancy.models import City, Role
 
@@ -91,6 +93,32 @@ def staff_links(user: Any, city: City | None) -> list[NavLink]:
                     "import",
                     _("Import"),
                     reverse("importers:upload", kwargs={"city_slug": city.slug}),
+                )
+            )
+        if may_import(user, city):
+            links.append(
+                NavLink(
+                    "layers",
+                    _("Manage layers"),
+                    reverse("layers:manage", kwargs={"city_slug": city.slug}),
+                )
+            )
+        work = agency_work_scope(user, city)
+        if work is not None:
+            links.append(
+                NavLink(
+                    "permits",
+                    _("Permit desk"),
+                    reverse("permits:staff-queue", kwargs={"city_slug": city.slug}),
+                )
+            )
+        # Disnaker moderates vacancies (jobs.policy.MODERATING_AGENCY).
+        if works_for_agency(user, city, "disnaker"):
+            links.append(
+                NavLink(
+                    "jobs",
+                    _("Vacancy moderation"),
+                    reverse("jobs:moderate", kwargs={"city_slug": city.slug}),
                 )
             )
         if may_manage_people(user, city):
