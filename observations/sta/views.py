@@ -59,8 +59,10 @@ def _scope(request: HttpRequest, city: City, user: Any) -> Scope:
     return Scope.of(Layer.objects.visible_to(user, city), city.pk, base)
 
 
-def _answer(body: str, status: int = 200) -> HttpResponse:
-    response = HttpResponse(body, content_type=JSON_TYPE, status=status)
+def _answer(
+    body: str, status: int = 200, content_type: str = JSON_TYPE
+) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type, status=status)
     # Browser viewers on other sites may read it. With "*" a browser never sends
     # cookies cross-site, so such a page only ever sees the public answer.
     response["Access-Control-Allow-Origin"] = "*"
@@ -166,7 +168,7 @@ def _read(
         value = body.get(resolved.property)
         if resolved.value:
             text = value if isinstance(value, str) else json.dumps(value)
-            return HttpResponse(text, content_type="text/plain; charset=utf-8")
+            return _answer(text, content_type="text/plain; charset=utf-8")
         return _answer(json.dumps({resolved.property: value}))
     if target.single:
         return _answer(fetch_one(compiler, resolved, options))
