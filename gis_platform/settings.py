@@ -243,6 +243,9 @@ PETAKOTA_LOGIN_RATE = env_str("PETAKOTA_LOGIN_RATE", "5/15m")
 # Above this GPS accuracy (metres) the submission page warns the reporter.
 PETAKOTA_REPORT_ACCURACY_WARN_M = env_int("PETAKOTA_REPORT_ACCURACY_WARN_M", 50)
 PETAKOTA_REPORT_MAX_PHOTO_BYTES = env_int("PETAKOTA_REPORT_MAX_PHOTO_BYTES", 8_000_000)
+# Field capture (layers/capture/): the worst GPS accuracy (metres) the page accepts
+# as a position; a worse fix is refused unless the officer drags the pin.
+PETAKOTA_CAPTURE_MAX_ACCURACY_M = env_int("PETAKOTA_CAPTURE_MAX_ACCURACY_M", 30)
 # django-ratelimit counts in the default cache, which every gunicorn worker must share:
 # a table in PostgreSQL (`manage.py createcachetable`, run by scripts/run.sh; the test
 # runner creates it), so no extra server. Also holds the engine's extents (stats.py).

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from layers import views
+from layers.capture.urls import urlpatterns as capture_urls
 from layers.manage import views as manage
 
 app_name = "layers"
@@ -46,4 +47,6 @@ urlpatterns = [
         manage.delete_layer,
         name="manage-delete",
     ),
+    # Field capture (layers/capture/): a phone page adding features offline.
+    *capture_urls,
 ]

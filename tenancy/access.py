@@ -294,3 +294,17 @@ def editable_agencies(user: User, city: City) -> QuerySet[Agency] | None:
         city=city,
         pk__in=memberships.filter(role=Role.AGENCY_EDITOR).values("agency_id"),
     )
+
+
+def may_capture_features(user: User, city: City, agency_id: int | None) -> bool:
+    """Who may add and update (not delete) features of a layer of `city` owned by
+    `agency_id`, e.g. from the field-capture page: everyone may_edit_layer allows,
+    and the owner agency's field officers (a layer without an owner agency:
+    administrators only)."""
+    if may_edit_layer(user, city, agency_id):
+        return True
+    if agency_id is None or not user.is_authenticated:
+        return False
+    return Membership.objects.filter(
+        user_id=user.pk, city=city, agency_id=agency_id, role=Role.FIELD_OFFICER
+    ).exists()

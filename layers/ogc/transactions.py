@@ -5,9 +5,11 @@ strong ETag, which PUT/PATCH/DELETE must send back in If-Match (missing: 428,
 stale: 412, and nothing changes).
 
 Who: users tenancy.access.may_edit_layer allows (the owner agency's editors, the
-city's administrators), signed in with a session (and its CSRF token) or a DRF
-token (`Authorization: Token ...`). A layer the user may not see is a 404, one they
-may see but not edit a 403. Writes go through layers/manage/features.py.
+city's administrators) and, for POST/PUT/PATCH, the owner agency's field officers
+(may_capture_features: the field-capture page, layers/capture/), signed in with
+a session (and its CSRF token) or a DRF token (`Authorization: Token ...`). A
+layer the user may not see is a 404, one they may see but not edit a 403. Writes
+go through layers/manage/features.py.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from layers.models import Feature, Layer
 from layers.ogc import views
 from layers.ogc.responses import GEOJSON, exception, json_response
 from layers.schema import private_names
-from tenancy.access import may_edit_layer
+from tenancy.access import may_capture_features, may_edit_layer
 from tenancy.resolve import city_or_404
 
 JSON_TYPES = (
@@ -74,7 +76,12 @@ def _user(request: HttpRequest) -> Any:
         raise _Refused(exc.status_code, code, str(exc.detail)) from exc
 
 
-def _editable_layer(request: HttpRequest, city_slug: str, collection_id: str) -> Layer:
+def _editable_layer(
+    request: HttpRequest,
+    city_slug: str,
+    collection_id: str,
+    may: Callable[[Any, Any, int | None], bool] = may_edit_layer,
+) -> Layer:
     user = _user(request)
     city = city_or_404(city_slug)
     layer = Layer.objects.visible_to(user, city).filter(slug=collection_id).first()
@@ -83,7 +90,7 @@ def _editable_layer(request: HttpRequest, city_slug: str, collection_id: str) ->
     layer.city = city
     if not user.is_authenticated:
         raise _Refused(401, "Unauthorized", "Sign in or send a token to edit.")
-    if not may_edit_layer(user, city, layer.agency_id):
+    if not may(user, city, layer.agency_id):
         raise _Refused(403, "Forbidden", "You may not edit this layer.")
     return layer
 
@@ -191,7 +198,10 @@ def items_endpoint(
         return _not_allowed("GET, HEAD, POST")
 
     def create() -> HttpResponseBase:
-        layer = _editable_layer(request, city_slug, collection_id)
+        # The owner agency's field officers add features too (field capture).
+        layer = _editable_layer(
+            request, city_slug, collection_id, may=may_capture_features
+        )
         feature, created = editing.create_feature(
             layer, _body(request), note=_note(request), client_id=_client_id(request)
         )
@@ -212,7 +222,9 @@ def item_endpoint(
         return _not_allowed("GET, HEAD, PUT, PATCH, DELETE")
 
     def change() -> HttpResponseBase:
-        layer = _editable_layer(request, city_slug, collection_id)
+        # Field officers update features; deleting stays with editors.
+        may = may_edit_layer if request.method == "DELETE" else may_capture_features
+        layer = _editable_layer(request, city_slug, collection_id, may=may)
         fid = _feature_id(feature_id)
         note = _note(request)
         body = _body(request) if request.method != "DELETE" else None

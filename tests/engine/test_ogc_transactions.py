@@ -183,7 +183,7 @@ def test_who_may_edit(live_server, world):
     expected = {
         None: 401,
         "other_editor": 403,
-        "field": 403,
+        "field": 201,  # the owner agency's field officers add features
         "foreign_admin": 403,
         "admin": 201,
         "editor": 201,
@@ -192,7 +192,7 @@ def test_who_may_edit(live_server, world):
         headers = _token(people[who]) if who else {}
         response = requests.post(items, json=body, headers=headers, timeout=10)
         assert response.status_code == status, (who, response.text)
-    assert Feature.objects.filter(layer=layer).count() == 2
+    assert Feature.objects.filter(layer=layer).count() == 3
     # Another agency's layer it may not see is a 404 (nothing told), and another
     # layer's feature id is not in this collection.
     hidden = LayerFactory(city=city, slug="rahasia", visibility="agency")
