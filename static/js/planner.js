@@ -828,7 +828,8 @@
   var printTools = el("div", "print-tools");
   var printNow = el("button", null, T.print); printNow.type = "button"; printNow.id = "print-now";
   var printExit = el("button", "secondary", T.exitPrint); printExit.type = "button"; printExit.id = "print-exit";
-  printTools.appendChild(printNow); printTools.appendChild(printExit);
+  var printPng = el("button", "secondary", T.png); printPng.type = "button"; printPng.id = "print-png";
+  printTools.appendChild(printNow); printTools.appendChild(printPng); printTools.appendChild(printExit);
   printHeader.appendChild(printTools);
   var printLegend = el("aside", "print-legend");
   var north = el("div", "north-arrow", "N");
@@ -887,6 +888,32 @@
   byId("print-open").addEventListener("click", enterPrint);
   printExit.addEventListener("click", exitPrint);
   printNow.addEventListener("click", function () { window.print(); });
+  // PNG of the same layout, drawn in the browser by the vendored html-to-image (SVG
+  // foreignObject -> canvas; no eval, images inlined from this origin). A tile the
+  // page may not fetch (another origin: connect-src 'self') is left transparent.
+  var BLANK = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7";
+  function downloadPng() {
+    if (!window.htmlToImage) return Promise.reject(new Error("html-to-image"));
+    var wrap = mapBox.parentNode;
+    printPng.disabled = true;
+    return window.htmlToImage.toBlob(wrap, {
+      backgroundColor: "#ffffff", pixelRatio: 1, skipFonts: true, imagePlaceholder: BLANK,
+      filter: function (node) { return node !== printTools; }
+    }).then(function (blob) {
+      var name = (printTitle.textContent || "map").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "map";
+      var a = document.createElement("a");
+      a.href = URL.createObjectURL(blob);
+      a.download = name + ".png";
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(function () { URL.revokeObjectURL(a.href); }, 10000);
+      planner.pngs = (planner.pngs || 0) + 1;
+    }).catch(function (err) {
+      printDate.textContent = T.failed + " " + ((err && err.message) || "PNG");
+    }).then(function () { printPng.disabled = false; });
+  }
+  printPng.addEventListener("click", downloadPng);
   planner.enterPrint = enterPrint;
 
   // Layers first (their GeoJSON and tiles), then the state in the URL.

@@ -1,7 +1,7 @@
 """One planner's walk through the city map in real Chromium: search a kelurahan,
 filter a layer, open its table and export the selection, draw a polygon and count
 hospitals inside, run hexagon bins and a coverage gap, reopen the copied URL in a
-new browser context, and print the layout to PDF."""
+new browser context, and print the layout to PDF and PNG."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import json
 
 import pytest
 from django.contrib.gis.geos import GEOSGeometry
+from PIL import Image
 from pypdf import PdfReader
 
 from layers.models import Feature
@@ -181,6 +182,23 @@ def test_a_planner_walks_through_the_map(
     assert "Puskesmas coverage review" in text
     assert legend in text
     assert "Puskesmas" in text
+
+    # The same layout as a PNG, drawn in the page (no server rendering).
+    with second.expect_download() as download:
+        second.click("#print-png")
+    assert download.value.suggested_filename == "puskesmas-coverage-review.png"
+    png = Image.open(download.value.path())
+    png.load()
+    assert png.format == "PNG"
+    assert png.width >= 1000
+    assert png.height >= 600
+    pixels = png.convert("RGB").resize((280, 180))
+    colours = pixels.getcolors(maxcolors=280 * 180)
+    assert colours is not None
+    assert len(colours) > 20
+    white = sum(count for count, rgb in colours if rgb == (255, 255, 255))
+    assert white < 0.95 * 280 * 180
+    assert second.evaluate("window.petakotaPlanner.pngs") == 1
     other.close()
     assert external_requests == []
     assert console_errors == []
