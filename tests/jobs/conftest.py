@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib.gis.geos import GEOSGeometry
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 
 from demo.jobs import POIS, load_demo_jobs
@@ -34,8 +36,7 @@ SECRET_CONTACT = {
 }
 
 
-@pytest.fixture
-def city(db):
+def build_city() -> City:
     """Kota Tangerang onboarded, its Disnaker, the OSM industrial estates as a
     public layer, and the jobs demo (occupations + demo vacancies). Built here
     rather than with the whole load_demo: the jobs tests need nothing else."""
@@ -72,6 +73,33 @@ def city(db):
     )
     load_demo_jobs(city)
     return city
+
+
+@pytest.fixture(scope="module")
+def _module_city(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """The city built once per test module (2-3 s each time), inside a transaction
+    that is rolled back when the module ends: every test still runs in its own
+    savepoint (pytest-django's non-transactional `db`), so what a test changes is
+    undone after it, and nothing is left for other apps' tests. Transactional tests
+    (the Chromium walk) must not use it: they override `city` (test_browser.py)."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            build_city()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def city(_module_city: None, db: None) -> City:
+    return City.objects.get(slug=CITY)
 
 
 @pytest.fixture

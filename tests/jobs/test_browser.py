@@ -12,7 +12,9 @@ from playwright.sync_api import expect
 from jobs.dates import city_today
 from jobs.models import Vacancy
 from jobs.workflow import Status
+from tenancy.models import City
 from tests.browser import wait_js
+from tests.jobs.conftest import build_city
 from tests.reports.test_browser import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,6 +23,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WORK = (106.6318, -6.1729)
 SEEKER = (106.6345, -6.1729)
 TITLE = 'Teknisi <b>"listrik"</b> uji'
+
+
+@pytest.fixture
+def city(transactional_db: None) -> City:
+    """Committed (the live server reads it from its own connection); the flush
+    after this transactional test removes it."""
+    return build_city()
 
 
 @pytest.fixture
