@@ -12,7 +12,11 @@ from dateutil.parser import isoparse
 
 from tests.observations.sta_world import World, build
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    # frost_sta_client calls furl's deprecated pathstr.
+    pytest.mark.filterwarnings("ignore:furl.pathstr is deprecated:DeprecationWarning"),
+]
 
 
 @pytest.fixture
