@@ -2,7 +2,9 @@
 # SensorThings API benchmark: $filter pages, $expand and a geo filter over HTTP
 # (gunicorn as make run) next to the same SQL statement run raw, on a year of
 # 5-minute readings of 100 datastreams (~10.5 M observations in monthly partitions).
-#   STA_BENCH_STREAMS=20 STA_BENCH_DAYS=60   smaller data for a quick run
+#   STA_BENCH_STREAMS=10 STA_BENCH_DAYS=60   smaller data for a quick run (per property)
+#   STA_BENCH_RUNS=30                        requests per case (median)
+#   STA_BENCH_EXPLAIN=1                      print each statement's plan
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/pg.sh
