@@ -9,8 +9,10 @@ class ObservationsConfig(AppConfig):
 
     def ready(self) -> None:
         from layers.engine.registry import register_source_provider
+        from layers.engine.stats import register_stats_provider
         from observations import kit_parts
-        from observations.sources import observation_sources
+        from observations.sources import observation_sources, observation_stats
 
         kit_parts.register()
         register_source_provider(observation_sources)
+        register_stats_provider(observation_stats)

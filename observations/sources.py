@@ -14,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import connection
 from django.db.models import Field, Model
 
 from layers.engine.sources import LayerSource, Queryable
+from layers.engine.stats import Bbox, Stats
 from observations.ispu import OFFICIAL_NAMES, Category
 from observations.models import Thing, ThingKind, ThingStatus
 from observations.status import MARKET_COLOURS
@@ -132,10 +134,40 @@ def _style(station: bool) -> dict[str, Any]:
     }
 
 
+def observation_stats(sources: list[LayerSource], city: Any) -> dict[str, Stats]:
+    """Stats provider: the extents of both sources in one query (they are not
+    cached: version 0), as the engine's extent query gives them, count unknown."""
+    mine = {s.key: KEYS[s.key] for s in sources if s.key in KEYS}
+    if not mine:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT kind, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM ("  # noqa: S608
+            f"SELECT kind, ST_Extent(geom) AS e FROM {Thing._meta.db_table} "
+            "WHERE city_id = %s AND active AND kind = ANY(%s) GROUP BY kind) x",
+            [city.pk, [k.value for k in mine.values()]],
+        )
+        extents: dict[str, Bbox] = {r[0]: (r[1], r[2], r[3], r[4]) for r in cursor}
+    return {key: (extents.get(kind.value), None) for key, kind in mine.items()}
+
+
+def _kinds_present(city_id: int) -> set[str]:
+    """The kinds of active things the city has, in one query for both kinds."""
+    return set(
+        Thing.objects.filter(city_id=city_id, active=True)
+        .values_list("kind", flat=True)
+        .distinct()
+    )
+
+
 def observation_sources(city: Any, user: Any, key: str | None) -> Iterable[LayerSource]:
-    """Registry provider: both sources, public, for everyone."""
+    """Registry provider: public, for everyone. The catalogue lists a source only
+    when the city has things of its kind (one query for both); a source asked by
+    key is served without that query (its relation holds only the city's things,
+    so a city without stations gets an empty collection, not another city's)."""
     if key is None:
-        return [thing_source(city.pk, k) for k in KEYS]
+        present = _kinds_present(city.pk)
+        return [thing_source(city.pk, k) for k, kind in KEYS.items() if kind in present]
     if key in KEYS:
         return [thing_source(city.pk, key)]
     return []
