@@ -2,7 +2,8 @@
 
 The migration creates the partitioned table and a DEFAULT partition. Ingest calls
 `ensure_partitions` for the months of a batch before inserting, and the
-`ensure_observation_partitions` command (run daily, e.g. from cron) creates the
+`ensure_observation_partitions` periodic task (observations/tasks.py, daily on the
+procrastinate worker; the command of the same name does it by hand) creates the
 coming months ahead. A month whose rows already sit in the DEFAULT partition (an
 insert that bypassed ingest) gets them moved into its new partition in the same
 transaction, so creating a partition never fails on them.
