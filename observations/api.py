@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
+from django.db import connection
 from django.http import (
     Http404,
     HttpRequest,
@@ -41,13 +42,16 @@ from observations import conf, selectors
 from observations.csv_import import import_csv
 from observations.ispu import OFFICIAL_NAMES, Category
 from observations.models import (
+    DailyAggregate,
     Datastream,
     Flag,
+    HourlyAggregate,
     ObservedProperty,
     PropertyKind,
     PushToken,
     Thing,
     ThingKind,
+    ThingStatus,
 )
 from observations.services import IngestReport, ingest_rows, parse_time
 from observations.tokens import hash_token
@@ -76,6 +80,20 @@ def _moment(request: HttpRequest, city: City, name: str) -> datetime | None:
         except ValueError:
             raise EdgeError(name, "must be a date or an ISO 8601 time.") from None
     return parse_time(text, name)
+
+
+def _bound(request: HttpRequest, name: str) -> tuple[date | None, datetime | None]:
+    """`name` as a local day (its start is taken in the city's zone by the
+    database) or an aware time; the same rules as _moment, without the city."""
+    text = request.GET.get(name, "")
+    if not text:
+        return None, None
+    if len(text) == 10:
+        try:
+            return date.fromisoformat(text), None
+        except ValueError:
+            raise EdgeError(name, "must be a date or an ISO 8601 time.") from None
+    return None, parse_time(text, name)
 
 
 def _edge(exc: EdgeError) -> JsonResponse:
@@ -125,6 +143,62 @@ def _category(code: str) -> Category:
     return next((c for c in Category if c.code == code), Category.BERBAHAYA)
 
 
+def _category_labels() -> str:
+    """Category code -> label (in the request's language), official name and text
+    colour, as JSON for the one statement of things_api."""
+    return json.dumps(
+        {
+            c.code: {
+                "label": str(c.label),
+                "official": OFFICIAL_NAMES.get(c.code, ""),
+                "text_colour": c.text_colour,
+            }
+            for c in Category
+        }
+    )
+
+
+def _things_sql() -> str:
+    """Every active thing of a city (optionally of one kind) with its status as a
+    GeoJSON FeatureCollection built by PostgreSQL: the same body as thing_payload,
+    in one statement. No row: no such city."""
+    thing = Thing._meta.db_table
+    status = ThingStatus._meta.db_table
+    city = City._meta.db_table
+    # Table names from _meta; every value is bound.
+    return (
+        "SELECT json_build_object('type', 'FeatureCollection', 'features', "  # noqa: S608
+        "coalesce((SELECT json_agg(json_build_object("
+        "'type', 'Feature', 'id', t.id, 'geometry', json_build_object("
+        "'type', 'Point', 'coordinates', "
+        "json_build_array(ST_X(t.geom), ST_Y(t.geom))), "
+        "'properties', jsonb_build_object("
+        "'code', t.code, 'name', t.name, 'kind', t.kind, 'simulated', t.simulated, "
+        "'latest_value', s.latest_value, 'latest_time', s.latest_time, "
+        "'latest_property', coalesce(s.latest_property, ''), "
+        "'unit', coalesce(s.unit_symbol, ''), "
+        "'stale', NOT coalesce(s.stale_after >= now(), false), "
+        "'category', coalesce(s.category, ''), 'colour', coalesce(s.colour, ''), "
+        "'url', '/' || c.slug || '/' || CASE WHEN t.kind = %s THEN 'stations' "
+        "ELSE 'markets' END || '/' || t.code || '/') "
+        "|| CASE WHEN t.kind = %s THEN jsonb_build_object("
+        "'ispu', s.ispu, 'ispu_text', coalesce(s.ispu_text, ''), "
+        "'critical', coalesce(s.critical, ''), "
+        "'category_label', coalesce(lab.v ->> 'label', ''), "
+        "'category_official', coalesce(lab.v ->> 'official', ''), "
+        "'text_colour', coalesce(lab.v ->> 'text_colour', '')) "
+        "ELSE '{}'::jsonb END"
+        ") ORDER BY t.name) "
+        f"FROM {thing} t LEFT JOIN {status} s ON s.thing_id = t.id "
+        "LEFT JOIN LATERAL (SELECT CASE WHEN coalesce(s.category, '') = '' "
+        "THEN NULL ELSE coalesce(%s::jsonb -> s.category, %s::jsonb -> 'berbahaya') "
+        "END AS v) lab ON true "
+        "WHERE t.city_id = c.id AND t.active AND (%s = '' OR t.kind = %s)), "
+        "'[]'::json)) "
+        f"FROM {city} c WHERE c.slug = %s"
+    )
+
+
 @require_GET
 def things_api(request: HttpRequest, city_slug: str) -> HttpResponse:
     kind = request.GET.get("kind", "")
@@ -134,17 +208,19 @@ def things_api(request: HttpRequest, city_slug: str) -> HttpResponse:
         )
     if has_control_chars(city_slug):
         raise Http404("No such city.")
-    # One query: the things with their status and city (the city's boundary left out).
-    things = Thing.objects.filter(city__slug=city_slug, active=True).select_related(
-        "status", "city"
-    )
-    if kind:
-        things = things.filter(kind=kind)
-    rows = list(things.defer("city__boundary").order_by("name"))
-    if not rows:
+    labels = _category_labels()
+    station = ThingKind.STATION.value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _things_sql(),
+            [station, station, labels, labels, kind, kind, city_slug],
+        )
+        row = cursor.fetchone()
+    if row is None:
         city_or_404(city_slug, with_boundary=False)
-    features = [thing_payload(t, t.city) for t in rows]
-    return JsonResponse({"type": "FeatureCollection", "features": features})
+        raise Http404("No such city.")
+    body = row[0] if isinstance(row[0], str) else json.dumps(row[0])
+    return HttpResponse(body, content_type="application/json")
 
 
 @require_GET
@@ -193,11 +269,46 @@ def _city_stream(city_slug: str, pk: int) -> tuple[City, Datastream]:
     return stream.city, stream
 
 
+def _series_sql(model: type[HourlyAggregate] | type[DailyAggregate]) -> str:
+    """One statement: the datastream of the city (active thing) with its aggregate
+    rows in [start, end) as the JSON body; no row: no such city or datastream."""
+    stream = Datastream._meta.db_table
+    thing = Thing._meta.db_table
+    prop = ObservedProperty._meta.db_table
+    city = City._meta.db_table
+    rows = model._meta.db_table
+
+    def bound(side: str) -> str:
+        return (
+            f"CASE WHEN %({side}_day)s::date IS NULL THEN %({side})s::timestamptz "
+            f"ELSE %({side}_day)s::date::timestamp AT TIME ZONE c.time_zone END"
+        )
+
+    # Table names from _meta; every value is bound.
+    return (
+        "SELECT json_build_object('datastream', d.id, 'thing', t.code, "  # noqa: S608
+        "'property', p.code, 'unit', d.unit_symbol, 'resolution', %(resolution)s, "
+        "'points', coalesce((SELECT json_agg(json_build_object('t', a.bucket, "
+        "'mean', a.mean, 'min', a.minimum, 'max', a.maximum, 'count', a.count) "
+        f"ORDER BY a.bucket) FROM {rows} a WHERE a.datastream_id = d.id "
+        f"AND (a.bucket >= {bound('start')} IS NOT FALSE) "
+        f"AND (a.bucket < {bound('end')} IS NOT FALSE)), '[]'::json)) "
+        f"FROM {stream} d JOIN {thing} t ON t.id = d.thing_id "
+        f"JOIN {prop} p ON p.id = d.observed_property_id "
+        f"JOIN {city} c ON c.id = d.city_id "
+        "WHERE d.id = %(pk)s AND c.slug = %(slug)s AND t.active"
+    )
+
+
 @require_GET
 def aggregates_api(request: HttpRequest, city_slug: str, pk: int) -> HttpResponseBase:
     """?range=24h|7d|30d|1y, or ?resolution=hourly|daily&start=&end=;
-    &format=csv for a file."""
-    city, stream = _city_stream(city_slug, pk)
+    &format=csv for a file. JSON: one statement (_series_sql)."""
+    if has_control_chars(city_slug):
+        raise Http404("No such city.")
+    start_day: date | None = None
+    end_day: date | None = None
+    end: datetime | None = None
     try:
         name = request.GET.get("range", "")
         if name:
@@ -205,20 +316,25 @@ def aggregates_api(request: HttpRequest, city_slug: str, pk: int) -> HttpRespons
                 raise EdgeError("range", f"one of {', '.join(selectors.RANGES)}.")
             resolution, span = selectors.RANGES[name]
             start: datetime | None = timezone.now() - span
-            end = None
         else:
             resolution = request.GET.get("resolution", "hourly")
             if resolution not in ("hourly", "daily"):
                 raise EdgeError("resolution", "is hourly or daily.")
-            start = _moment(request, city, "start")
-            end = _moment(request, city, "end")
+            start_day, start = _bound(request, "start")
+            end_day, end = _bound(request, "end")
         fmt = request.GET.get("format", "json")
         if fmt not in ("json", "csv"):
             raise EdgeError("format", "is json or csv.")
     except EdgeError as exc:
+        _city_stream(city_slug, pk)  # an unknown series is a 404 first
         return _edge(exc)
-    rows = selectors.aggregate_rows(stream, resolution, start, end)
     if fmt == "csv":
+        city, stream = _city_stream(city_slug, pk)
+        if start_day is not None:
+            start = selectors.day_start(city, start_day)
+        if end_day is not None:
+            end = selectors.day_start(city, end_day)
+        rows = selectors.aggregate_rows(stream, resolution, start, end)
         name_ = f"{stream.thing.code}_{stream.observed_property.code}_{resolution}.csv"
         return _csv_response(
             name_,
@@ -228,19 +344,26 @@ def aggregates_api(request: HttpRequest, city_slug: str, pk: int) -> HttpRespons
                 for b, mean, lo, hi, n in rows.iterator(chunk_size=5000)
             ),
         )
-    return JsonResponse(
-        {
-            "datastream": stream.pk,
-            "thing": stream.thing.code,
-            "property": stream.observed_property.code,
-            "unit": stream.unit_symbol,
-            "resolution": resolution,
-            "points": [
-                {"t": b.isoformat(), "mean": m, "min": lo, "max": hi, "count": n}
-                for b, m, lo, hi, n in rows
-            ],
-        }
-    )
+    model = HourlyAggregate if resolution == "hourly" else DailyAggregate
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _series_sql(model),
+            {
+                "resolution": resolution,
+                "start": start,
+                "start_day": start_day,
+                "end": end,
+                "end_day": end_day,
+                "pk": pk,
+                "slug": city_slug,
+            },
+        )
+        row = cursor.fetchone()
+    if row is None:
+        city_or_404(city_slug, with_boundary=False)
+        raise Http404("No such datastream.")
+    body = row[0] if isinstance(row[0], str) else json.dumps(row[0])
+    return HttpResponse(body, content_type="application/json")
 
 
 def _csv_response(
