@@ -45,7 +45,9 @@ window.CaptureQueue = (function () {
     flushing = (async () => {
       try {
         for (const item of await all()) {
-          const headers = { "Content-Type": "application/geo+json", "X-Client-Id": item.client_id,
+          // application/json: with a session, the CSRF check parses the body through
+          // DRF's JSONParser, which does not take application/geo+json.
+          const headers = { "Content-Type": "application/json", "X-Client-Id": item.client_id,
                             "X-CSRFToken": item.csrf };
           if (item.note) headers["X-Change-Note"] = item.note;
           let response;
