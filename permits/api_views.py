@@ -10,10 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from typing import Any
 
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, Point
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -22,27 +23,33 @@ from gis_platform.edges import (
     check_coordinates,
     check_lon_lat,
     clean_text,
+    has_control_chars,
     parse_float,
     parse_int,
 )
 from gis_platform.http import NO_STORE, REVALIDATE, json_error, set_cache
 from permits.models import Kbli, Permit, PermitType, Status
+from permits.querysets import CityToday
 from permits.selectors import (
+    CityRef,
     PermitFilter,
+    city_id_of,
     city_today,
     feature_collection,
     filtered,
+    geojson_answer,
     public_properties,
     public_rows,
     public_timeline,
     stats_by_area,
+    today_of,
     visible_permits,
 )
 from permits.services import code_matches
 from permits.sources import PUBLIC_PROPERTIES
 from tenancy.access import Scope, agency_work_scope
 from tenancy.models import SRID, AdminArea, City
-from tenancy.resolve import city_or_404
+from tenancy.resolve import NO_SUCH_CITY, city_or_404
 
 MAX_LIMIT = 10_000
 MAX_RADIUS_M = 50_000
@@ -50,7 +57,31 @@ MAX_WITHIN_CHARS = 200_000
 
 
 def parse_filter(params: Any, city: City) -> PermitFilter:
-    """A PermitFilter from query parameters, or EdgeError naming the bad one."""
+    """A PermitFilter from query parameters, or EdgeError naming the bad one (the
+    kecamatan looked up: a query)."""
+    f = parse_filter_params(params)
+    if f.kecamatan_key:
+        areas = AdminArea.objects.filter(
+            city=city, level=AdminArea.Level.KECAMATAN
+        ).only("id", "code", "name")
+        area = (
+            areas.filter(code=f.kecamatan_key).first()
+            or areas.filter(name__iexact=f.kecamatan_key).first()
+        )
+        if area is None:
+            raise EdgeError("kecamatan", no_such_kecamatan())
+        f.kecamatan = area
+        f.kecamatan_key = ""
+    return f
+
+
+def no_such_kecamatan() -> str:
+    return _("no such kecamatan in this city.")
+
+
+def parse_filter_params(params: Any) -> PermitFilter:
+    """A PermitFilter from query parameters without touching the database (the
+    kecamatan stays a key, `kecamatan_key`), or EdgeError naming the bad one."""
     f = PermitFilter()
     f.permit_type = clean_text(
         params.get("type", ""), "type", max_length=40, multiline=False
@@ -66,17 +97,7 @@ def parse_filter(params: Any, city: City) -> PermitFilter:
     kecamatan = clean_text(
         params.get("kecamatan", ""), "kecamatan", max_length=200, multiline=False
     ).strip()
-    if kecamatan:
-        areas = AdminArea.objects.filter(
-            city=city, level=AdminArea.Level.KECAMATAN
-        ).only("id", "code", "name")
-        area = (
-            areas.filter(code=kecamatan).first()
-            or areas.filter(name__iexact=kecamatan).first()
-        )
-        if area is None:
-            raise EdgeError("kecamatan", _("no such kecamatan in this city."))
-        f.kecamatan = area
+    f.kecamatan_key = kecamatan
     within = params.get("within", "")
     if within:
         f.within = parse_area(within)
@@ -135,16 +156,36 @@ def _bad(exc: EdgeError) -> JsonResponse:
 def permits_api(request: HttpRequest, city_slug: str) -> HttpResponse:
     """GET: permits as GeoJSON. type, status (a,b), kecamatan (code or name), within
     (GeoJSON polygon), expiring_days, lon/lat/radius_m (nearest first, distance_m),
-    number, limit."""
-    city = city_or_404(city_slug, with_boundary=False)
+    number, limit.
+
+    For the public this is ONE statement: the city (by slug), its local date and the
+    kecamatan (by code or name) are subqueries of it and PostgreSQL builds the body
+    (selectors.geojson_answer). Staff need their scope first (membership queries)."""
+    if has_control_chars(city_slug):
+        raise Http404(NO_SUCH_CITY)
     try:
-        f = parse_filter(request.GET, city)
+        f = parse_filter_params(request.GET)
     except EdgeError as exc:
+        city_or_404(city_slug, with_boundary=False)  # an unknown city is 404 first
         return _bad(exc)
-    scope = _scope(request, city)
-    rows = filtered(visible_permits(city, scope), f, city_today(city))
-    response = JsonResponse(feature_collection(rows, f.limit))
-    response["Content-Type"] = "application/geo+json"
+    scope: Scope | None = None
+    city_ref: CityRef
+    today: date | CityToday
+    if request.user.is_authenticated:
+        city = city_or_404(city_slug, with_boundary=False)
+        scope = _scope(request, city)
+        city_ref, today = city.pk, city_today(city)
+        rows = visible_permits(city, scope)
+    else:
+        city_ref, today = city_id_of(city_slug), today_of(city_slug)
+        rows = Permit.objects.of_city(city_ref).public()
+    rows = filtered(rows, f, today, city_ref)
+    answer = geojson_answer(rows, f.limit, city_ref, f.kecamatan_key)
+    if answer.city_id is None:
+        raise Http404(NO_SUCH_CITY)
+    if f.kecamatan_key and answer.kecamatan_id is None:
+        return _bad(EdgeError("kecamatan", no_such_kecamatan()))
+    response = HttpResponse(answer.body, content_type="application/geo+json")
     return set_cache(response, value=REVALIDATE if scope is None else NO_STORE)
 
 

@@ -12,21 +12,29 @@ from datetime import date
 from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry, Point
+from django.db import connection
 from django.db.models import (
     Aggregate,
+    Case,
     Count,
     F,
     FloatField,
     Func,
     IntegerField,
+    Q,
     Subquery,
+    Value,
+    When,
 )
 from django.utils import timezone
 
 from permits.models import PUBLIC_STATUSES, Permit, PermitEvent
-from permits.querysets import PermitQuerySet
+from permits.querysets import CityToday, PermitQuerySet
 from tenancy.access import Scope
 from tenancy.models import AdminArea, City
+
+# A city as a statement names it: its id, or a subquery finding it (by slug).
+CityRef = int | Subquery
 
 
 def city_today(city: City) -> date:
@@ -40,6 +48,9 @@ class PermitFilter:
     permit_type: str = ""
     status: tuple[str, ...] = ()
     kecamatan: AdminArea | None = None
+    # A kecamatan code or name not yet looked up: resolved inside the statement
+    # (kecamatan_area) by the one-statement GeoJSON path.
+    kecamatan_key: str = ""
     within: GEOSGeometry | None = None
     expiring_days: int | None = None
     near: Point | None = None
@@ -58,7 +69,14 @@ def visible_permits(city: City, scope: Scope | None) -> PermitQuerySet:
     return rows.public() | rows.filter(agency_id__in=scope.agency_ids)
 
 
-def filtered(rows: PermitQuerySet, f: PermitFilter, today: date) -> PermitQuerySet:
+def filtered(
+    rows: PermitQuerySet,
+    f: PermitFilter,
+    today: date | CityToday,
+    city_ref: CityRef | None = None,
+) -> PermitQuerySet:
+    """`rows` narrowed by `f`. A kecamatan given by key (not yet looked up) needs
+    `city_ref`, the city's id or an expression for it."""
     if f.permit_type:
         rows = rows.filter(permit_type__code=f.permit_type)
     if f.status:
@@ -68,6 +86,10 @@ def filtered(rows: PermitQuerySet, f: PermitFilter, today: date) -> PermitQueryS
         rows = rows.within_area(
             Subquery(AdminArea.objects.filter(pk=f.kecamatan.pk).values("geom")[:1])
         )
+    elif f.kecamatan_key:
+        if city_ref is None:
+            raise ValueError("a kecamatan key needs the city")
+        rows = rows.within_area(kecamatan_area(city_ref, f.kecamatan_key, "geom"))
     if f.within is not None:
         rows = rows.within_area(f.within)
     if f.expiring_days is not None:
@@ -77,6 +99,144 @@ def filtered(rows: PermitQuerySet, f: PermitFilter, today: date) -> PermitQueryS
     if f.near is not None and f.radius_m is not None:
         return rows.within_m(f.near, f.radius_m)
     return rows.order_by("expires_date", "id") if f.expiring_days else rows
+
+
+def kecamatans(city_ref: CityRef, key: str) -> Any:
+    """The city's kecamatan whose code is `key` first, else whose name is `key`
+    (any case): the lookup parse_filter does, for a subquery."""
+    return (
+        AdminArea.objects.filter(city_id=city_ref, level=AdminArea.Level.KECAMATAN)
+        .filter(Q(code=key) | Q(name__iexact=key))
+        .order_by(Case(When(code=key, then=Value(0)), default=Value(1)), "name", "id")
+    )
+
+
+def kecamatan_area(city_ref: CityRef, key: str, column: str) -> Subquery:
+    return Subquery(kecamatans(city_ref, key).values(column)[:1])
+
+
+def city_id_of(slug: str) -> Subquery:
+    return Subquery(City.objects.filter(slug=slug).order_by().values("pk")[:1])
+
+
+def today_of(slug: str) -> CityToday:
+    """The city's local date, computed in the statement (see CityToday)."""
+    zone = City.objects.filter(slug=slug).order_by().values("time_zone")[:1]
+    return CityToday(Subquery(zone))
+
+
+@dataclass
+class GeoJSONAnswer:
+    city_id: int | None
+    kecamatan_id: int | None
+    body: bytes
+
+
+# The FeatureCollection built by PostgreSQL (json_build_object keeps key order):
+# the same names, order and values (rounding included) as feature_collection.
+_FEATURE_SQL = """json_build_object(
+    'type', 'Feature', 'id', s.id,
+    'geometry', json_build_object(
+        'type', 'Point', 'coordinates', json_build_array(s.f_lon, s.f_lat)),
+    'properties', json_build_object(
+        'PermitNum', s.number, 'PermitType', s.f_type, 'PermitTypeDesc', s.f_type_name,
+        'Description', s.description, 'BusinessName', s.business_name,
+        'StatusCurrent', s.status, 'AppliedDate', s.applied_date,
+        'IssuedDate', s.issued_date, 'ExpiresDate', s.expires_date,
+        'CompletedDate', s.completed_date, 'Latitude', s.f_lat, 'Longitude', s.f_lon,
+        'kelurahan', s.f_kelurahan, 'kecamatan', s.f_kecamatan{distance}))"""
+_ORDER_COLUMNS = {"id", "applied_date", "expires_date", "distance"}
+
+
+def _rounded(function: str, digits: int) -> Func:
+    return Func(
+        F("point"),
+        template=f"round({function}(%(expressions)s)::numeric, {digits})::float8",
+        output_field=FloatField(),
+    )
+
+
+def geojson_statement(rows: PermitQuerySet, limit: int) -> tuple[str, list[Any]]:
+    """One SELECT returning the FeatureCollection of `rows` (ordered as they are,
+    at most `limit`) as JSON text, built inside PostgreSQL."""
+    near = "distance" in rows.query.annotations
+    fields = [
+        "id",
+        "number",
+        "status",
+        "applied_date",
+        "issued_date",
+        "expires_date",
+        "completed_date",
+        "business_name",
+        "description",
+    ]
+    inner = rows.annotate(
+        f_lon=_rounded("ST_X", 6),
+        f_lat=_rounded("ST_Y", 6),
+        f_type=F("permit_type__code"),
+        f_type_name=F("permit_type__name"),
+        f_kelurahan=F("kelurahan__name"),
+        f_kecamatan=F("kecamatan__name"),
+    ).values(
+        *fields,
+        "f_lon",
+        "f_lat",
+        "f_type",
+        "f_type_name",
+        "f_kelurahan",
+        "f_kecamatan",
+        *(["distance"] if near else []),
+    )[:limit]
+    sql, params = inner.query.sql_with_params()
+    order = []
+    for name in rows.query.order_by or Permit._meta.ordering or ():
+        column = str(name).lstrip("-")
+        if column not in _ORDER_COLUMNS:
+            raise ValueError(f"cannot keep the order by {name}")
+        order.append(f"s.{column}" + (" DESC" if str(name).startswith("-") else ""))
+    distance = ", 'distance_m', round(s.distance::numeric, 1)::float8" if near else ""
+    feature = _FEATURE_SQL.format(distance=distance)
+    statement = (
+        "SELECT json_build_object('type', 'FeatureCollection', "  # noqa: S608
+        "'numberReturned', count(*), 'features', "
+        f"coalesce(json_agg({feature} ORDER BY {', '.join(order)}), '[]'::json))"
+        f"::text FROM ({sql}) s"
+    )
+    return statement, list(params)
+
+
+def geojson_answer(
+    rows: PermitQuerySet,
+    limit: int,
+    city_ref: CityRef,
+    kecamatan_key: str = "",
+) -> GeoJSONAnswer:
+    """The FeatureCollection of `rows` with the city's id and the kecamatan's id
+    (None: no such city / kecamatan), all from ONE statement."""
+    statement, params = geojson_statement(rows, limit)
+    city_sql, city_params = _scalar_sql(
+        city_ref.query
+        if isinstance(city_ref, Subquery)
+        else City.objects.filter(pk=city_ref).order_by().values("pk").query
+    )
+    if kecamatan_key:
+        kec_sql, kec_params = _scalar_sql(
+            kecamatans(city_ref, kecamatan_key).values("pk")[:1].query
+        )
+    else:
+        kec_sql, kec_params = "NULL::int", []
+    # The FeatureCollection statement becomes a scalar subquery of the answer.
+    sql = f"SELECT ({city_sql}), ({kec_sql}), ({statement})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*city_params, *kec_params, *params])
+        city_id, kecamatan_id, body = cursor.fetchone()
+    return GeoJSONAnswer(city_id, kecamatan_id, body.encode())
+
+
+def _scalar_sql(query: Any) -> tuple[str, list[Any]]:
+    sql, params = query.sql_with_params()
+    return sql, list(params)
 
 
 PUBLIC_FIELDS = (

@@ -7,7 +7,6 @@ import re
 import statistics
 import sys
 import time
-from datetime import timedelta
 
 import django
 
@@ -17,19 +16,21 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from permits.models import Permit, PermitType  # noqa: E402
 from permits.selectors import (  # noqa: E402
-    PermitFilter,
     city_today,
     filtered,
     public_rows,
     visible_permits,
 )
-from tenancy.models import AdminArea, City  # noqa: E402
+from tenancy.models import City  # noqa: E402
 
 RUNS = 15
 KECAMATAN = "36.71.01"  # Kecamatan Tangerang
+NEAR = (106.6318, -6.1729)  # Kelurahan Sukarasa, Kecamatan Tangerang
+RADIUS_M = 500
 
 
 def fill(city: City, n: int) -> None:
@@ -80,44 +81,23 @@ def timed(fn) -> float:  # type: ignore[no-untyped-def]
     return statistics.median(times)
 
 
-def main(n: int) -> None:
-    city = City.objects.get(slug="kota-tangerang")
-    start = time.perf_counter()
-    fill(city, n)
-    print(f"permits: {n} generated in {time.perf_counter() - start:.1f} s")
-    area = AdminArea.objects.get(city=city, code=KECAMATAN)
-    f = PermitFilter(status=("issued",), kecamatan=area, expiring_days=90, limit=10_000)
-    rows = filtered(visible_permits(city, None), f, city_today(city))
-    # The selector's own SQL (joins for type and area names, ST_X/ST_Y), run raw.
-    sql, params = public_rows(rows)[: f.limit].query.sql_with_params()
-    raw_sql = (
-        f"SELECT t.id, t.number, ST_AsBinary(t.point) FROM {Permit._meta.db_table} t "  # noqa: S608
-        "WHERE t.city_id = %s AND t.status = 'issued' AND t.expires_date >= %s "
-        "AND t.expires_date <= %s AND ST_Intersects(t.point, "
-        "(SELECT geom FROM layers_adminarea WHERE city_id = %s AND code = %s)) "
-        "ORDER BY t.expires_date, t.id LIMIT 10000"
-    )
-    today = city_today(city)
-    raw_params = [city.pk, today, today + timedelta(days=90), city.pk, KECAMATAN]
+def run_raw(statements: list[str]) -> int:
+    size = 0
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+            size += len(cursor.fetchall())
+    return size
 
-    def raw() -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return len(cursor.fetchall())
 
-    def handwritten() -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(raw_sql, raw_params)
-            return len(cursor.fetchall())
+def measure(city: City, label: str, query: dict[str, object], n: int) -> None:
+    """The API (in-process Django client, anonymous) next to (a) the very
+    statements it sends, captured and run raw, and (b) the selector's row query
+    (public_rows of filtered, the baseline used before the one-statement change)."""
+    from permits.api_views import parse_filter
 
     client = Client()
     url = f"/api/{city.slug}/permits/"
-    query = {
-        "kecamatan": KECAMATAN,
-        "status": "issued",
-        "expiring_days": 90,
-        "limit": 10000,
-    }
 
     def api() -> int:
         response = client.get(url, query)
@@ -125,58 +105,73 @@ def main(n: int) -> None:
             raise RuntimeError(response.content[:200])
         return len(response.content)
 
-    def selector() -> int:
-        # The same work without HTTP: parse, query, shape the FeatureCollection.
-        from permits.api_views import parse_filter
-        from permits.selectors import feature_collection
+    api()  # warm (Django reads SRID facts once per process)
+    with CaptureQueriesContext(connection) as captured:
+        size = api()
+    statements = [q["sql"] for q in captured.captured_queries]
+    f = parse_filter({k: str(v) for k, v in query.items()}, city)
+    rows = filtered(visible_permits(city, None), f, city_today(city))
+    rows_sql, rows_params = public_rows(rows)[: f.limit].query.sql_with_params()
 
-        parsed = parse_filter({k: str(v) for k, v in query.items()}, city)
-        chosen = filtered(visible_permits(city, None), parsed, city_today(city))
-        return len(feature_collection(chosen, parsed.limit)["features"])
-
-    found = raw()
-    api()
-    raw()  # warm both
-    t_raw = timed(raw)
-    t_api = timed(api)
-    t_sel = timed(selector)
-    t_hand = timed(handwritten)
-    print(
-        f"selector without HTTP: {t_sel * 1000:.1f} ms; hand-written SQL "
-        f"(ids and points only): {t_hand * 1000:.1f} ms"
-    )
-    print(
-        f"permits in kecamatan, issued, expiring within 90 days ({found} of {n}): "
-        f"API {t_api * 1000:.1f} ms, raw SQL {t_raw * 1000:.1f} ms, "
-        f"ratio {t_api / t_raw:.2f}x (+{(t_api - t_raw) * 1000:.1f} ms)"
-    )
-    if os.environ.get("PETAKOTA_BENCH_PROFILE"):
-        import cProfile
-        import pstats
-
-        profile = cProfile.Profile()
-        profile.runcall(lambda: [selector() for _ in range(5)])
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
-    if os.environ.get("PETAKOTA_BENCH_EXPLAIN"):
+    def rows_raw() -> int:
         with connection.cursor() as cursor:
-            for label, query_sql, query_params in (
-                ("api", sql, params),
-                ("raw", raw_sql, raw_params),
-            ):
-                cursor.execute("EXPLAIN ANALYZE " + query_sql, query_params)
-                lines = [r[0][:160] for r in cursor.fetchall()]
-                print(label, *lines, sep="\n  ")
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN " + sql, params)
-        plan = " ".join(r[0] for r in cursor.fetchall())
-    used = sorted(
-        set(
-            re.findall(
-                r"(?:Index (?:Only )?Scan using|Bitmap Index Scan on) (\w+)", plan
-            )
-        )
+            cursor.execute(rows_sql, rows_params)
+            return len(cursor.fetchall())
+
+    found = rows_raw()
+    run_raw(statements)
+    t_api = timed(api)
+    t_same = timed(lambda: run_raw(statements))
+    t_rows = timed(rows_raw)
+    print(
+        f"{label} ({found} of {n}, {size // 1024} KiB, {len(statements)} "
+        f"statement(s)): API {t_api * 1000:.1f} ms; its statements raw "
+        f"{t_same * 1000:.1f} ms -> {t_api / t_same:.2f}x "
+        f"(+{(t_api - t_same) * 1000:.1f} ms); selector row query raw "
+        f"{t_rows * 1000:.1f} ms -> {t_api / t_rows:.2f}x "
+        f"(+{(t_api - t_rows) * 1000:.1f} ms)"
     )
-    print(f"indexes used: {', '.join(used) or 'none'}")
+    used: set[str] = set()
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(("EXPLAIN ANALYZE " if EXPLAIN else "EXPLAIN ") + sql)
+            lines = [r[0] for r in cursor.fetchall()]
+            if EXPLAIN:
+                print(*(line[:160] for line in lines), sep="\n  ")
+            used |= set(
+                re.findall(
+                    r"(?:Index (?:Only )?Scan using|Bitmap Index Scan on) (\w+)",
+                    " ".join(lines),
+                )
+            )
+    print(f"  indexes used: {', '.join(sorted(used)) or 'none'}")
+
+
+EXPLAIN = bool(os.environ.get("PETAKOTA_BENCH_EXPLAIN"))
+
+
+def main(n: int) -> None:
+    city = City.objects.get(slug="kota-tangerang")
+    start = time.perf_counter()
+    fill(city, n)
+    print(f"permits: {n} generated in {time.perf_counter() - start:.1f} s")
+    measure(
+        city,
+        "permits in kecamatan, issued, expiring within 90 days",
+        {
+            "kecamatan": KECAMATAN,
+            "status": "issued",
+            "expiring_days": 90,
+            "limit": 10_000,
+        },
+        n,
+    )
+    measure(
+        city,
+        f"permits within {RADIUS_M} m, nearest first",
+        {"lon": NEAR[0], "lat": NEAR[1], "radius_m": RADIUS_M, "limit": 10_000},
+        n,
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Permits benchmark: "permits inside a kecamatan polygon, by status, expiring within
-# 90 days" through the JSON API next to the same SQL run raw, on N permits.
+# 90 days" and "within 500 m of a point, nearest first" through the JSON API next to
+# the same SQL run raw (the statements the API sends, captured), on N permits.
 # Runs on a throw-away PostGIS. Usage: scripts/bench_permits.sh [N]
 # (default: PETAKOTA_BENCH_PERMITS or 1000000).
 set -euo pipefail
