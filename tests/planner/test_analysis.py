@@ -396,3 +396,25 @@ def test_search_finds_areas_features_and_coordinates(client, tangerang):
     results = client.get(url, {"q": "RS "}).json()["results"]
     assert any(r["kind"] == "feature" and r["layer"] == "rumah-sakit" for r in results)
     assert client.get(url, {"q": "a\x00b"}).status_code == 400
+
+
+def test_the_one_file_map_carries_the_analyses_and_the_title(client, tangerang):
+    # Here, not in test_saved_maps.py: it shares this module's demo city.
+    from django.contrib.auth.models import AnonymousUser
+
+    from planner.analysis import run_analysis
+
+    result = run_analysis(
+        tangerang,
+        AnonymousUser(),
+        {"kind": "hexbins", "layer": "sekolah", "size_m": 1500},
+    )
+    url = reverse("layers:static-map", kwargs={"city_slug": tangerang.slug})
+    html = client.get(
+        url, {"analysis": f"{result.pk},999999", "title": "Rapat <b>Bappeda</b>"}
+    ).content.decode()
+    assert "Rapat &lt;b&gt;Bappeda&lt;/b&gt;" in html
+    assert "Rapat <b>" not in html
+    assert "hexagons of 1500 m" in html
+    plain = client.get(url).content.decode()
+    assert "hexagons of 1500 m" not in plain

@@ -69,24 +69,3 @@ def test_expired_results_are_gone_and_purged(client):
     assert client.get(features).status_code == 404
     call_command("purge_analysis_results", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert list(AnalysisResult.objects.values_list("title", flat=True)) == ["kept"]
-
-
-def test_the_one_file_map_carries_the_analyses_and_the_title(client, tangerang):
-    from django.contrib.auth.models import AnonymousUser
-
-    from planner.analysis import run_analysis
-
-    result = run_analysis(
-        tangerang,
-        AnonymousUser(),
-        {"kind": "hexbins", "layer": "sekolah", "size_m": 1500},
-    )
-    url = reverse("layers:static-map", kwargs={"city_slug": tangerang.slug})
-    html = client.get(
-        url, {"analysis": f"{result.pk},999999", "title": "Rapat <b>Bappeda</b>"}
-    ).content.decode()
-    assert "Rapat &lt;b&gt;Bappeda&lt;/b&gt;" in html
-    assert "Rapat <b>" not in html
-    assert "hexagons of 1500 m" in html
-    plain = client.get(url).content.decode()
-    assert "hexagons of 1500 m" not in plain
