@@ -5,6 +5,7 @@ from django.urls import path
 from layers.capture import views
 
 urlpatterns = [
+    path("<slug:city_slug>/layers/capture/", views.capture_index, name="capture-index"),
     path(
         "<slug:city_slug>/layers/<slug:layer_slug>/capture/",
         views.capture_page,

@@ -97,6 +97,31 @@ def _urls(layer: Layer) -> dict[str, str]:
 
 @login_required
 @require_safe
+def capture_index(request: HttpRequest, city_slug: str) -> HttpResponse:
+    """The point layers of `city` the user may capture into (a field officer's
+    start page for capture)."""
+    city = city_or_404(city_slug, with_boundary=False)
+    layers = list(
+        Layer.objects.visible_to(request.user, city)
+        .filter(geometry_type__in=POINT_TYPES)
+        .select_related("agency")
+        .order_by("title")
+    )
+    allowed = {
+        agency_id: may_capture_features(request.user, city, agency_id)
+        for agency_id in {layer.agency_id for layer in layers}
+    }
+    mine = [layer for layer in layers if allowed[layer.agency_id]]
+    if not mine and not any(allowed.values()):
+        raise PermissionDenied
+    response = render(
+        request, "layers/capture/index.html", {"city": city, "layers": mine}
+    )
+    return set_cache(response, value=PRIVATE_REVALIDATE)
+
+
+@login_required
+@require_safe
 def capture_page(request: HttpRequest, city_slug: str, layer_slug: str) -> HttpResponse:
     layer = _layer(request, city_slug, layer_slug)
     config = {

@@ -98,6 +98,16 @@ def test_capture_page_for_the_owner_agencys_officers_only(world):
     assert _signed_in(people["field"]).get(other_city_url).status_code == 404
     # Signed out: to the sign-in page.
     assert Client().get(url).status_code == 302
+    # The start page lists the point layers the user may capture into.
+    index = _signed_in(people["field"]).get(f"/{city.slug}/layers/capture/")
+    assert [x.slug for x in index.context["layers"]] == [layer.slug]
+    assert url in index.content.decode()
+    assert (
+        _signed_in(people["public_member"])
+        .get(f"/{city.slug}/layers/capture/")
+        .status_code
+        == 403
+    )
     worker = _signed_in(people["field"]).get(url + "sw.js")
     assert worker.status_code == 200
     assert worker["Service-Worker-Allowed"] == url
