@@ -47,12 +47,13 @@ window.CaptureQueue = (function () {
         for (const item of await all()) {
           // application/json: with a session, the CSRF check parses the body through
           // DRF's JSONParser, which does not take application/geo+json.
-          const headers = { "Content-Type": "application/json", "X-Client-Id": item.client_id,
-                            "X-CSRFToken": item.csrf };
+          const headers = { "Content-Type": "application/json", "X-CSRFToken": item.csrf };
+          // A new feature: POST with its client id. A change: PATCH with the ETag read.
+          if (item.etag) headers["If-Match"] = item.etag; else headers["X-Client-Id"] = item.client_id;
           if (item.note) headers["X-Change-Note"] = item.note;
           let response;
           try {
-            response = await fetch(item.url, { method: "POST", body: JSON.stringify(item.feature),
+            response = await fetch(item.url, { method: item.etag ? "PATCH" : "POST", body: JSON.stringify(item.feature),
                                                headers, credentials: "same-origin" });
           } catch (e) {
             break; // offline: keep everything for the next try
@@ -95,7 +96,7 @@ window.CaptureQueue = (function () {
   function onResult(item, status, body) {
     const mine = item.client_id === draftId;
     if (status === 200 || status === 201) {
-      $("result-text").textContent = fmt(T.sent, { id: body.id });
+      $("result-text").textContent = fmt(item.etag ? T.updated : T.sent, { id: body.id });
       $("result").hidden = false;
       $("queued").hidden = true;
       document.body.dataset.lastSent = String(body.id);
@@ -128,6 +129,10 @@ window.CaptureQueue = (function () {
     const map = L.map("pick-map", { maxZoom: 19 });
     if (cfg.bounds) map.fitBounds(cfg.bounds); else map.setView([0, 118], 4);
     let marker = null, circle = null, dragged = false, accuracy = null;
+    // ?feature=<id>: update that feature (PATCH) instead of adding one.
+    const editId = /^[0-9]{1,18}$/.test(new URLSearchParams(location.search).get("feature") || "")
+      ? new URLSearchParams(location.search).get("feature") : null;
+    let editing = null; // {url, etag} once the feature is read
     function setPoint(lat, lon) {
       if (!marker) {
         marker = L.marker([lat, lon], { draggable: true, autoPan: true }).addTo(map);
@@ -156,7 +161,7 @@ window.CaptureQueue = (function () {
     $("gps-status").textContent = T.locating;
     if (navigator.geolocation) {
       navigator.geolocation.watchPosition((pos) => {
-        if (dragged) return;
+        if (dragged || editId) return;
         accuracy = pos.coords.accuracy;
         $("gps-status").textContent = fmt(T.accuracy, { m: Math.round(accuracy) });
         const ll = [pos.coords.latitude, pos.coords.longitude];
@@ -191,6 +196,30 @@ window.CaptureQueue = (function () {
       input.required = f.required;
       box.append(label, input);
     }
+    async function loadFeature() {
+      const url = `${cfg.urls.items}/${editId}`;
+      try {
+        const r = await fetch(url, { headers: { Accept: "application/geo+json" }, credentials: "same-origin" });
+        const body = await r.json();
+        if (!r.ok) throw new Error(body.description || `HTTP ${r.status}`);
+        editing = { url, etag: r.headers.get("ETag") };
+        for (const input of box.querySelectorAll("[data-field]")) {
+          const v = (body.properties || {})[input.dataset.field];
+          if (v != null) input.value = String(v);
+        }
+        const g = body.geometry || {};
+        const xy = g.type === "MultiPoint" ? g.coordinates[0] : g.coordinates;
+        dragged = true;
+        setPoint(xy[1], xy[0]);
+        $("gps-status").textContent = T.editing;
+        document.body.dataset.editReady = "1";
+      } catch (e) {
+        showError(`${T.refused} ${e.message || e}`);
+        $("send").disabled = true;
+      }
+    }
+    if (editId) loadFeature();
+
     function properties() {
       const out = {}, missing = [];
       for (const input of box.querySelectorAll("[data-field]")) {
@@ -218,6 +247,7 @@ window.CaptureQueue = (function () {
       for (const input of missing) input.setAttribute("aria-invalid", "true");
       if (missing.length) showError(`${T.needed} ${missing.map((i) => i.labels[0].firstChild.textContent).join(", ")}`);
       if (problem || missing.length) return;
+      if (editId && !editing) return;
       const ll = marker.getLatLng();
       const note = [$("change-note").value.trim(),
                     !dragged && accuracy != null ? `GPS ±${Math.round(accuracy)} m` : ""].filter(Boolean).join(" · ");
@@ -226,7 +256,8 @@ window.CaptureQueue = (function () {
       try {
         // Another press replaces the same queued item: one client id, one feature.
         await CaptureQueue.put({
-          client_id: draftId, url: cfg.urls.items, csrf: csrf(), note: note.slice(0, 500), queued: Date.now(),
+          client_id: draftId, url: editing ? editing.url : cfg.urls.items, etag: editing ? editing.etag : null,
+          csrf: csrf(), note: note.slice(0, 500), queued: Date.now(),
           feature: { type: "Feature", geometry: { type: "Point", coordinates: [ll.lng, ll.lat] }, properties: out },
         });
         let left = await flush();
@@ -243,6 +274,7 @@ window.CaptureQueue = (function () {
       }
     });
     $("another").addEventListener("click", () => {
+      if (editId) { location.href = cfg.urls.page; return; }
       draftId = CaptureQueue.uuid4();
       form.reset();
       showError("");

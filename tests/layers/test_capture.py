@@ -134,6 +134,15 @@ def test_part4_post_for_field_officers(world):
     )
     assert deleted.status_code == 403
     assert Feature.objects.filter(pk=fid).exists()
+    patched = Client().patch(
+        f"/ogc/{city.slug}/collections/{layer.slug}/items/{fid}",
+        data=json.dumps({"properties": {"kondisi": "diperbaiki"}}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {token.key}",
+        HTTP_IF_MATCH="*",
+    )
+    assert patched.status_code == 200, patched.content
+    assert Feature.objects.get(pk=fid).properties["kondisi"] == "diperbaiki"
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """A field officer on a phone: the capture page refuses a coarse GPS fix, opens
 with no network after one visit, keeps a feature filled in offline as one client id
 however often send is pressed, and sends it once back online: one feature in the
-layer, with its history event."""
+layer, with its history event; then updates that feature from the same page."""
 
 from __future__ import annotations
 
@@ -101,4 +101,17 @@ def test_field_officer_adds_one_feature_offline(page, live_server, console_error
     event = FeatureEvent.objects.get(pgh_obj_id=fid)
     assert event.pgh_label == "insert"
     assert "survei pagi" in event.pgh_context.metadata["note"]
+
+    # Back later to update it (PATCH with the ETag read): same feature, new values.
+    page.goto(f"{url}?feature={fid}")
+    wait_js(page, "document.body.dataset.editReady === '1'")
+    expect(page.locator("#field-kondisi")).to_have_value("tersumbat sampah")
+    page.fill("#field-kondisi", "sudah dibersihkan")
+    page.evaluate("delete document.body.dataset.lastSent")
+    page.click("#send")
+    assert int(wait_js(page, "document.body.dataset.lastSent")) == fid
+    features[0].refresh_from_db()
+    assert features[0].properties["kondisi"] == "sudah dibersihkan"
+    assert Feature.objects.filter(layer=layer).count() == 1
+    assert FeatureEvent.objects.filter(pgh_obj_id=fid, pgh_label="update").exists()
     assert not [e for e in console_errors if "ERR_INTERNET_DISCONNECTED" not in e]
