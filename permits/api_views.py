@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
 from typing import Any
 
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, Point
@@ -29,20 +28,17 @@ from gis_platform.edges import (
 )
 from gis_platform.http import NO_STORE, REVALIDATE, json_error, set_cache
 from permits.models import Kbli, Permit, PermitType, Status
-from permits.querysets import CityToday
 from permits.selectors import (
-    CityRef,
     PermitFilter,
-    city_id_of,
     city_today,
     feature_collection,
     filtered,
     geojson_answer,
+    public_geojson_answer,
     public_properties,
     public_rows,
     public_timeline,
     stats_by_area,
-    today_of,
     visible_permits,
 )
 from permits.services import code_matches
@@ -160,7 +156,8 @@ def permits_api(request: HttpRequest, city_slug: str) -> HttpResponse:
 
     For the public this is ONE statement: the city (by slug), its local date and the
     kecamatan (by code or name) are subqueries of it and PostgreSQL builds the body
-    (selectors.geojson_answer). Staff need their scope first (membership queries)."""
+    (selectors.public_geojson_answer). Staff need their scope first (membership
+    queries), then one ORM-built statement of the same shape."""
     if has_control_chars(city_slug):
         raise Http404(NO_SUCH_CITY)
     try:
@@ -169,18 +166,14 @@ def permits_api(request: HttpRequest, city_slug: str) -> HttpResponse:
         city_or_404(city_slug, with_boundary=False)  # an unknown city is 404 first
         return _bad(exc)
     scope: Scope | None = None
-    city_ref: CityRef
-    today: date | CityToday
     if request.user.is_authenticated:
         city = city_or_404(city_slug, with_boundary=False)
         scope = _scope(request, city)
-        city_ref, today = city.pk, city_today(city)
-        rows = visible_permits(city, scope)
-    else:
-        city_ref, today = city_id_of(city_slug), today_of(city_slug)
-        rows = Permit.objects.of_city(city_ref).public()
-    rows = filtered(rows, f, today, city_ref)
-    answer = geojson_answer(rows, f.limit, city_ref, f.kecamatan_key)
+    if scope is None:
+        answer = public_geojson_answer(city_slug, f)
+    else:  # staff: their agencies' applications too (the ORM-built statement)
+        rows = filtered(visible_permits(city, scope), f, city_today(city), city.pk)
+        answer = geojson_answer(rows, f.limit, city.pk, f.kecamatan_key)
     if answer.city_id is None:
         raise Http404(NO_SUCH_CITY)
     if f.kecamatan_key and answer.kecamatan_id is None:

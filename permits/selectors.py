@@ -189,21 +189,130 @@ def geojson_statement(rows: PermitQuerySet, limit: int) -> tuple[str, list[Any]]
         *(["distance"] if near else []),
     )[:limit]
     sql, params = inner.query.sql_with_params()
-    order = []
-    for name in rows.query.order_by or Permit._meta.ordering or ():
+    order = _agg_order(rows.query.order_by or Permit._meta.ordering or ())
+    statement = _wrap(sql, order, near)
+    return statement, list(params)
+
+
+def public_geojson_statement(slug: str, f: PermitFilter) -> tuple[str, list[Any], str]:
+    """The public list's statement written out (no ORM compile per request: the
+    hot path), the same filters and order as `filtered(visible_permits(city,
+    None), f, today)` (tests compare the bodies). Returns (sql, params, the
+    FeatureCollection's json_agg ORDER BY); selects the same columns as
+    geojson_statement's inner query."""
+    table = Permit._meta.db_table
+    areas = AdminArea._meta.db_table
+    cities = City._meta.db_table
+    types = Permit._meta.get_field("permit_type").related_model._meta.db_table  # type: ignore[union-attr]
+    city = f"(SELECT c.id FROM {cities} c WHERE c.slug = %s)"  # noqa: S608
+    where = [f"p.city_id = {city}", "p.status = ANY(%s)"]
+    params: list[Any] = [slug, [s.value for s in PUBLIC_STATUSES]]
+    if f.permit_type:
+        where.append("t.code = %s")
+        params.append(f.permit_type)
+    if f.status:
+        where.append("p.status = ANY(%s)")
+        params.append(list(f.status))
+    if f.kecamatan_key:
+        where.append(
+            "ST_Intersects(p.point, (SELECT k.geom FROM "  # noqa: S608
+            f"{areas} k WHERE k.city_id = {city} AND k.level = 'kecamatan' "
+            "AND (k.code = %s OR UPPER(k.name) = UPPER(%s)) "
+            "ORDER BY (k.code = %s) DESC, k.name, k.id LIMIT 1))"
+        )
+        params += [slug, f.kecamatan_key, f.kecamatan_key, f.kecamatan_key]
+    if f.within is not None:
+        where.append("ST_Intersects(p.point, ST_GeomFromEWKB(%s))")
+        params.append(bytes(f.within.ewkb))
+    if f.expiring_days is not None:
+        today = (
+            f"(SELECT (now() AT TIME ZONE c.time_zone)::date FROM {cities} c "  # noqa: S608
+            "WHERE c.slug = %s)"
+        )
+        where.append(
+            f"p.status = 'issued' AND p.expires_date >= {today} "
+            f"AND p.expires_date <= {today} + %s"
+        )
+        params += [slug, slug, int(f.expiring_days)]
+    if f.number:
+        where.append("UPPER(p.number::text) = UPPER(%s)")
+        params.append(f.number)
+    distance = ""
+    if f.near is not None and f.radius_m is not None:
+        geog = "p.point::geography(Point,4326)"
+        target = "ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography(Point,4326)"
+        where.append(f"ST_DWithin({geog}, {target}, %s)")
+        params += [f.near.x, f.near.y, float(f.radius_m)]
+        distance = f", ST_Distance({geog}, {target}) AS distance"
+        params_distance = [f.near.x, f.near.y]
+        order = ["distance", "id"]
+    else:
+        params_distance = []
+        order = ["expires_date", "id"] if f.expiring_days else ["-applied_date", "-id"]
+    columns = (
+        "p.id, p.number, p.status, p.applied_date, p.issued_date, p.expires_date, "
+        "p.completed_date, p.business_name, p.description, "
+        "round(ST_X(p.point)::numeric, 6)::float8 AS f_lon, "
+        "round(ST_Y(p.point)::numeric, 6)::float8 AS f_lat, "
+        "t.code AS f_type, t.name AS f_type_name, "
+        "kel.name AS f_kelurahan, kec.name AS f_kecamatan"
+    )
+    order_sql = ", ".join(
+        (o.lstrip("-") + (" DESC" if o.startswith("-") else "")) for o in order
+    )
+    sql = (
+        f"SELECT {columns}{distance} FROM {table} p "  # noqa: S608
+        f"JOIN {types} t ON t.id = p.permit_type_id "
+        f"LEFT JOIN {areas} kel ON kel.id = p.kelurahan_id "
+        f"LEFT JOIN {areas} kec ON kec.id = p.kecamatan_id "
+        f"WHERE {' AND '.join(where)} ORDER BY {order_sql} LIMIT %s"
+    )
+    # The SELECT list's placeholders come before the WHERE clause's.
+    return sql, [*params_distance, *params, int(f.limit)], _agg_order(order)
+
+
+def _agg_order(order: Any) -> str:
+    out = []
+    for name in order:
         column = str(name).lstrip("-")
         if column not in _ORDER_COLUMNS:
             raise ValueError(f"cannot keep the order by {name}")
-        order.append(f"s.{column}" + (" DESC" if str(name).startswith("-") else ""))
+        out.append(f"s.{column}" + (" DESC" if str(name).startswith("-") else ""))
+    return ", ".join(out)
+
+
+def _wrap(inner_sql: str, order: str, near: bool) -> str:
     distance = ", 'distance_m', round(s.distance::numeric, 1)::float8" if near else ""
     feature = _FEATURE_SQL.format(distance=distance)
-    statement = (
+    return (
         "SELECT json_build_object('type', 'FeatureCollection', "  # noqa: S608
         "'numberReturned', count(*), 'features', "
-        f"coalesce(json_agg({feature} ORDER BY {', '.join(order)}), '[]'::json))"
-        f"::text FROM ({sql}) s"
+        f"coalesce(json_agg({feature} ORDER BY {order}), '[]'::json))"
+        f"::text FROM ({inner_sql}) s"
     )
-    return statement, list(params)
+
+
+def public_geojson_answer(slug: str, f: PermitFilter) -> GeoJSONAnswer:
+    """The public list (city by slug, kecamatan by key) in ONE written-out
+    statement: the city's id, the kecamatan's id and the FeatureCollection."""
+    inner, params, order = public_geojson_statement(slug, f)
+    statement = _wrap(inner, order, f.near is not None and f.radius_m is not None)
+    cities = City._meta.db_table
+    areas = AdminArea._meta.db_table
+    city_sql = f"SELECT c.id FROM {cities} c WHERE c.slug = %s"  # noqa: S608
+    kec_sql, kec_params = "NULL::int", []
+    if f.kecamatan_key:
+        kec_sql = (
+            f"SELECT k.id FROM {areas} k WHERE k.city_id = ({city_sql}) "  # noqa: S608
+            "AND k.level = 'kecamatan' AND (k.code = %s OR UPPER(k.name) = UPPER(%s)) "
+            "LIMIT 1"
+        )
+        kec_params = [slug, f.kecamatan_key, f.kecamatan_key]
+    sql = f"SELECT ({city_sql}), ({kec_sql}), ({statement})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [slug, *kec_params, *params])
+        city_id, kecamatan_id, body = cursor.fetchone()
+    return GeoJSONAnswer(city_id, kecamatan_id, body.encode())
 
 
 def geojson_answer(

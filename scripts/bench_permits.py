@@ -131,6 +131,13 @@ def measure(city: City, label: str, query: dict[str, object], n: int) -> None:
         f"{t_rows * 1000:.1f} ms -> {t_api / t_rows:.2f}x "
         f"(+{(t_api - t_rows) * 1000:.1f} ms)"
     )
+    if os.environ.get("PETAKOTA_BENCH_PROFILE"):
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        profile.runcall(lambda: [api() for _ in range(20)])
+        pstats.Stats(profile).sort_stats("tottime").print_stats(30)
     used: set[str] = set()
     with connection.cursor() as cursor:
         for sql in statements:
