@@ -27,7 +27,7 @@ from permits.selectors import (  # noqa: E402
 )
 from tenancy.models import City  # noqa: E402
 
-RUNS = 15
+RUNS = 41
 KECAMATAN = "36.71.01"  # Kecamatan Tangerang
 NEAR = (106.6318, -6.1729)  # Kelurahan Sukarasa, Kecamatan Tangerang
 RADIUS_M = 500
@@ -81,6 +81,17 @@ def timed(fn) -> float:  # type: ignore[no-untyped-def]
     return statistics.median(times)
 
 
+def timed_together(*fns) -> list[float]:  # type: ignore[no-untyped-def]
+    """Median seconds of each function, called in turn RUNS times."""
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(RUNS):
+        for fn, out in zip(fns, times, strict=True):
+            start = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
+
+
 def run_raw(statements: list[str]) -> int:
     size = 0
     with connection.cursor() as cursor:
@@ -120,9 +131,8 @@ def measure(city: City, label: str, query: dict[str, object], n: int) -> None:
 
     found = rows_raw()
     run_raw(statements)
-    t_api = timed(api)
-    t_same = timed(lambda: run_raw(statements))
-    t_rows = timed(rows_raw)
+    # Interleaved, so a loaded machine slows all three alike.
+    t_api, t_same, t_rows = timed_together(api, lambda: run_raw(statements), rows_raw)
     print(
         f"{label} ({found} of {n}, {size // 1024} KiB, {len(statements)} "
         f"statement(s)): API {t_api * 1000:.1f} ms; its statements raw "
