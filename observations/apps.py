@@ -11,8 +11,14 @@ class ObservationsConfig(AppConfig):
         from layers.engine.registry import register_source_provider
         from layers.engine.stats import register_stats_provider
         from observations import kit_parts
-        from observations.sources import observation_sources, observation_stats
+        from observations.sources import (
+            observation_sources,
+            observation_stats,
+            resolve_observation_source,
+        )
 
         kit_parts.register()
-        register_source_provider(observation_sources)
+        register_source_provider(
+            observation_sources, resolver=resolve_observation_source
+        )
         register_stats_provider(observation_stats)

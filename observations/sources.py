@@ -22,7 +22,7 @@ from layers.engine.stats import Bbox, Stats
 from observations.ispu import OFFICIAL_NAMES, Category
 from observations.models import Thing, ThingKind, ThingStatus
 from observations.status import MARKET_COLOURS
-from tenancy.models import Agency
+from tenancy.models import Agency, City
 
 AIR_KEY = "kualitas-udara"
 MARKET_KEY = "harga-pasar"
@@ -171,3 +171,16 @@ def observation_sources(city: Any, user: Any, key: str | None) -> Iterable[Layer
     if key in KEYS:
         return [thing_source(city.pk, key)]
     return []
+
+
+def resolve_observation_source(
+    city_slug: str, user: Any, key: str
+) -> tuple[City, LayerSource] | None:
+    """Registry resolver: one of both sources with its city in one query, so an
+    items request skips the other providers' look-ups (the ISPU map is hot)."""
+    if key not in KEYS:
+        return None
+    city = City.objects.defer("boundary").filter(slug=city_slug).first()
+    if city is None:
+        return None  # the general path answers 404
+    return city, thing_source(city.pk, key)
