@@ -103,6 +103,17 @@ def staff_links(user: Any, city: City | None) -> list[NavLink]:
                     reverse("layers:manage", kwargs={"city_slug": city.slug}),
                 )
             )
+        if any(
+            m.city_id == city.pk and m.role in (Role.FIELD_OFFICER, Role.AGENCY_EDITOR)
+            for m in memberships_of(user)
+        ):
+            links.append(
+                NavLink(
+                    "capture",
+                    _("Field capture"),
+                    reverse("layers:capture-index", kwargs={"city_slug": city.slug}),
+                )
+            )
         work = agency_work_scope(user, city)
         if work is not None:
             links.append(

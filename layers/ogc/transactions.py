@@ -59,6 +59,13 @@ def _not_allowed(allowed: str) -> HttpResponse:
     return response
 
 
+class GeoJSONParser(JSONParser):
+    """DRF reads the body of a session request while checking its CSRF token: it
+    must know GeoJSON's media type, or a browser's PUT/POST of geo+json is a 415."""
+
+    media_type = "application/geo+json"
+
+
 def _user(request: HttpRequest) -> Any:
     """The user of a token or of a session (whose CSRF token is then checked)."""
     # Read (and keep) the body first: the CSRF check reads the form data through
@@ -67,7 +74,7 @@ def _user(request: HttpRequest) -> Any:
     drf = Request(
         request,
         authenticators=[TokenAuthentication(), SessionAuthentication()],
-        parsers=[JSONParser(), FormParser()],
+        parsers=[JSONParser(), GeoJSONParser(), FormParser()],
     )
     try:
         return drf.user

@@ -4,6 +4,7 @@ input refused with nothing changed, and every edit visible on the next read."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -310,6 +311,19 @@ def test_session_writes_need_the_csrf_token(live_server, world, client):
         items, json=body, headers={**cookie, "X-CSRFToken": secret}, timeout=10
     )
     assert response.status_code == 201
+    # A browser sending GeoJSON's own media type (DRF reads the body while it checks
+    # the CSRF token, and used to know only application/json: 415).
+    geojson = requests.post(
+        items,
+        data=json.dumps(body),
+        headers={
+            **cookie,
+            "X-CSRFToken": secret,
+            "Content-Type": "application/geo+json",
+        },
+        timeout=10,
+    )
+    assert geojson.status_code == 201, geojson.text
 
 
 def test_a_client_id_creates_one_feature_however_often_sent(live_server, world):
