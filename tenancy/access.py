@@ -166,9 +166,8 @@ def agency_roles(user: User, city: City, agency_id: int | None) -> frozenset[str
     )
     roles = set()
     for role, agency in rows:
-        if role == Role.CITY_ADMIN:
-            roles.add(role)
-        elif role in AGENCY_ROLES and agency is not None and agency == agency_id:
+        own_agency = agency is not None and agency == agency_id
+        if role == Role.CITY_ADMIN or (role in AGENCY_ROLES and own_agency):
             roles.add(role)
     return frozenset(roles)
 
@@ -221,8 +220,7 @@ def works_for_agency(user: User, city: City, agency_slug: str) -> bool:
         return True
     memberships = Membership.objects.filter(user_id=user.pk, city=city)
     return memberships.filter(
-        Q(role=Role.CITY_ADMIN)
-        | Q(role__in=AGENCY_ROLES, agency__slug=agency_slug)
+        Q(role=Role.CITY_ADMIN) | Q(role__in=AGENCY_ROLES, agency__slug=agency_slug)
     ).exists()
 
 

@@ -18,8 +18,8 @@ from django.utils.translation import gettext_noop
 from tqdm import tqdm
 
 from demo.facilities import load_demo_facilities
-from demo.observations import load_demo_observations
 from demo.jobs import load_demo_jobs
+from demo.observations import load_demo_observations
 from demo.permits import load_demo_permits
 from demo.places import MARGIN_M, clean_places
 from importers.services import NewLayer, ReadOptions, import_file
