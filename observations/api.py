@@ -194,7 +194,7 @@ def _things_sql() -> str:
         "THEN NULL ELSE coalesce(%s::jsonb -> s.category, %s::jsonb -> 'berbahaya') "
         "END AS v) lab ON true "
         "WHERE t.city_id = c.id AND t.active AND (%s = '' OR t.kind = %s)), "
-        "'[]'::json)) "
+        "'[]'::json))::text "
         f"FROM {city} c WHERE c.slug = %s"
     )
 
@@ -219,8 +219,7 @@ def things_api(request: HttpRequest, city_slug: str) -> HttpResponse:
     if row is None:
         city_or_404(city_slug, with_boundary=False)
         raise Http404("No such city.")
-    body = row[0] if isinstance(row[0], str) else json.dumps(row[0])
-    return HttpResponse(body, content_type="application/json")
+    return HttpResponse(row[0], content_type="application/json")
 
 
 @require_GET
@@ -292,7 +291,7 @@ def _series_sql(model: type[HourlyAggregate] | type[DailyAggregate]) -> str:
         "'mean', a.mean, 'min', a.minimum, 'max', a.maximum, 'count', a.count) "
         f"ORDER BY a.bucket) FROM {rows} a WHERE a.datastream_id = d.id "
         f"AND (a.bucket >= {bound('start')} IS NOT FALSE) "
-        f"AND (a.bucket < {bound('end')} IS NOT FALSE)), '[]'::json)) "
+        f"AND (a.bucket < {bound('end')} IS NOT FALSE)), '[]'::json))::text "
         f"FROM {stream} d JOIN {thing} t ON t.id = d.thing_id "
         f"JOIN {prop} p ON p.id = d.observed_property_id "
         f"JOIN {city} c ON c.id = d.city_id "
@@ -362,8 +361,7 @@ def aggregates_api(request: HttpRequest, city_slug: str, pk: int) -> HttpRespons
     if row is None:
         city_or_404(city_slug, with_boundary=False)
         raise Http404("No such datastream.")
-    body = row[0] if isinstance(row[0], str) else json.dumps(row[0])
-    return HttpResponse(body, content_type="application/json")
+    return HttpResponse(row[0], content_type="application/json")
 
 
 def _csv_response(
