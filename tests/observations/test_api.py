@@ -247,6 +247,39 @@ def test_aggregates_and_csv_downloads(client, city, station, pm25):
 
 
 @pytest.mark.django_db
+def test_daily_series_between_local_days_matches_the_aggregate_table(
+    client, city, station, pm25
+):
+    """start/end given as days are the city's midnights (taken by the database)."""
+    from observations.selectors import aggregate_rows
+
+    ingest_rows(city, [reading(h, 10 + h) for h in (1, 30, 54, 80)])
+    stream = Datastream.objects.get()
+    today = local_today(city)
+    first, last = today - timedelta(days=3), today
+    base = f"/api/{city.slug}/observations/datastreams/{stream.pk}/aggregates"
+    data = body_json(client.get(f"{base}?resolution=daily&start={first}&end={last}"))
+    expected = aggregate_rows(
+        stream, "daily", day_start(city, first), day_start(city, last)
+    )
+    assert data["resolution"] == "daily"
+    assert data["unit"] == stream.unit_symbol
+    assert [(p["t"], p["mean"], p["count"]) for p in data["points"]] == [
+        (b.isoformat(), mean, n) for b, mean, _lo, _hi, n in expected
+    ]
+    assert 1 <= len(data["points"]) <= 3
+    # An exact time bound as well as a day.
+    later = body_json(
+        client.get(
+            base,
+            {"resolution": "daily", "start": day_start(city, today).isoformat()},
+        )
+    )
+    since = aggregate_rows(stream, "daily", day_start(city, today), None)
+    assert [p["t"] for p in later["points"]] == [b.isoformat() for b, *_ in since]
+
+
+@pytest.mark.django_db
 def test_unknown_city_or_series_is_404_and_a_series_stays_in_its_city(
     client, city, station, pm25
 ):
