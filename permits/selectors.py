@@ -29,11 +29,11 @@ from django.db.models import (
 from django.utils import timezone
 
 from permits.models import PUBLIC_STATUSES, Permit, PermitEvent
-from permits.querysets import CityToday, PermitQuerySet
+from permits.querysets import PermitQuerySet
 from tenancy.access import Scope
 from tenancy.models import AdminArea, City
 
-# A city as a statement names it: its id, or a subquery finding it (by slug).
+# A city as a statement names it: its id, or a subquery finding it.
 CityRef = int | Subquery
 
 
@@ -72,7 +72,7 @@ def visible_permits(city: City, scope: Scope | None) -> PermitQuerySet:
 def filtered(
     rows: PermitQuerySet,
     f: PermitFilter,
-    today: date | CityToday,
+    today: date,
     city_ref: CityRef | None = None,
 ) -> PermitQuerySet:
     """`rows` narrowed by `f`. A kecamatan given by key (not yet looked up) needs
@@ -113,16 +113,6 @@ def kecamatans(city_ref: CityRef, key: str) -> Any:
 
 def kecamatan_area(city_ref: CityRef, key: str, column: str) -> Subquery:
     return Subquery(kecamatans(city_ref, key).values(column)[:1])
-
-
-def city_id_of(slug: str) -> Subquery:
-    return Subquery(City.objects.filter(slug=slug).order_by().values("pk")[:1])
-
-
-def today_of(slug: str) -> CityToday:
-    """The city's local date, computed in the statement (see CityToday)."""
-    zone = City.objects.filter(slug=slug).order_by().values("time_zone")[:1]
-    return CityToday(Subquery(zone))
 
 
 @dataclass
