@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Count, Field, Max, Model
+from django.db import connection
+from django.db.models import Field, Model
 from django.utils.translation import gettext as _
 
 from jobs.dates import city_today
@@ -57,7 +58,7 @@ def _fields() -> tuple[dict[str, Any], ...]:
     return tuple({"name": n, "type": t, "label": str(label)} for n, t, label in labels)
 
 
-def job_source(city: Any, today: date | None = None) -> LayerSource:
+def job_source(city: Any, today: date | None = None) -> LayerSource | None:
     today = today or city_today(city)
     t_emp = Employer._meta.db_table
     t_occ = Occupation._meta.db_table
@@ -91,9 +92,17 @@ def job_source(city: Any, today: date | None = None) -> LayerSource:
         "'apply_address', nullif(t.apply_address, ''), "
         "'posted_on', t.posted_on, 'closes_on', t.closes_on, 'demo', t.demo)"
     )
-    rows = Vacancy.objects.filter(city_id=city.pk).aggregate(
-        latest=Max("updated_at"), rows=Count("id")
-    )
+    # One query: the version's inputs and whether the city publishes vacancies at
+    # all (its occupation code list, a kit part) — a city without lists no layer.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT max(updated_at), count(*), "  # noqa: S608 - table names from _meta
+            f"EXISTS (SELECT 1 FROM {t_occ} WHERE city_id = %s) "
+            f"FROM {Vacancy._meta.db_table} WHERE city_id = %s",
+            [city.pk, city.pk],
+        )
+        latest, count, offered = cursor.fetchone()
+    rows = {"latest": latest, "rows": count, "offered": offered}
     latest_ms = int(rows["latest"].timestamp() * 1000) if rows["latest"] else 0
     # The city's midnight moves the version too (vacancies closing yesterday leave).
     midnight = datetime.combine(today, time(0), city_zone(city))
@@ -117,6 +126,8 @@ def job_source(city: Any, today: date | None = None) -> LayerSource:
         name: Queryable(sql=f"t.{name}", type="date")
         for name in ("posted_on", "closes_on")
     }
+    if not (rows["rows"] or rows["offered"]):
+        return None
     return LayerSource(
         key=KEY,
         title="Lowongan kerja",
@@ -146,5 +157,6 @@ def job_source(city: Any, today: date | None = None) -> LayerSource:
 def job_sources(city: Any, user: Any, key: str | None) -> Iterable[LayerSource]:
     """Registry provider: the public vacancies layer, for everyone."""
     if key is None or key == KEY:
-        return [job_source(city)]
+        source = job_source(city)
+        return [source] if source is not None else []
     return []
