@@ -18,7 +18,7 @@ from django.db import connection
 from django.db.models import Field, Model
 
 from layers.engine.sources import LayerSource, Queryable
-from layers.engine.stats import Bbox, Stats
+from layers.engine.stats import Stats
 from observations.ispu import OFFICIAL_NAMES, Category
 from observations.models import Thing, ThingKind, ThingStatus
 from observations.status import MARKET_COLOURS
@@ -135,20 +135,23 @@ def _style(station: bool) -> dict[str, Any]:
 
 
 def observation_stats(sources: list[LayerSource], city: Any) -> dict[str, Stats]:
-    """Stats provider: the extents of both sources in one query (they are not
-    cached: version 0), as the engine's extent query gives them, count unknown."""
+    """Stats provider: the extents and feature counts of both sources in one query
+    (they are not cached: version 0), as the engine's extent and count queries
+    give them (the relation is one row per thing; the source keeps active things
+    of its kind)."""
     mine = {s.key: KEYS[s.key] for s in sources if s.key in KEYS}
     if not mine:
         return {}
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT kind, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM ("  # noqa: S608
-            f"SELECT kind, ST_Extent(geom) AS e FROM {Thing._meta.db_table} "
+            "SELECT kind, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), n FROM ("  # noqa: S608
+            f"SELECT kind, ST_Extent(geom) AS e, count(*) AS n "
+            f"FROM {Thing._meta.db_table} "
             "WHERE city_id = %s AND active AND kind = ANY(%s) GROUP BY kind) x",
             [city.pk, [k.value for k in mine.values()]],
         )
-        extents: dict[str, Bbox] = {r[0]: (r[1], r[2], r[3], r[4]) for r in cursor}
-    return {key: (extents.get(kind.value), None) for key, kind in mine.items()}
+        found = {r[0]: ((r[1], r[2], r[3], r[4]), int(r[5])) for r in cursor}
+    return {key: found.get(kind.value, (None, 0)) for key, kind in mine.items()}
 
 
 def _kinds_present(city_id: int) -> set[str]:

@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Field, Max, Model
+from django.db import connection
+from django.db.models import Field, Model
 
 from layers.engine.sources import LayerSource, Queryable
 from permits.models import PUBLIC_STATUSES, Permit, PermitType, Status
@@ -54,7 +55,7 @@ def _col(model: type[Model], name: str) -> str:
     return field.column
 
 
-def permit_source(city_id: int) -> LayerSource:
+def permit_source(city_id: int) -> LayerSource | None:
     t_type = PermitType._meta.db_table
     t_area = AdminArea._meta.db_table
     ptype = f"t.{_col(Permit, 'permit_type')}"
@@ -108,10 +109,20 @@ def permit_source(city_id: int) -> LayerSource:
     queryables["type"] = queryables["PermitType"]
     queryables["expires"] = queryables["ExpiresDate"]
     queryables["issued"] = queryables["IssuedDate"]
-    stamp = Permit.objects.filter(city_id=city_id).aggregate(
-        latest=Max("updated_at"), rows=Count("id")
-    )
-    latest_ms = int(stamp["latest"].timestamp() * 1000) if stamp["latest"] else 0
+    # One query: the version's inputs and whether the city issues permits at all
+    # (its kit gave it permit types) — a city without lists no layer.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT max(updated_at), count(*), "  # noqa: S608 - names from _meta
+            f"EXISTS (SELECT 1 FROM {t_type} WHERE city_id = %s) "
+            f"FROM {Permit._meta.db_table} WHERE city_id = %s",
+            [city_id, city_id],
+        )
+        latest, count, issues_permits = cursor.fetchone()
+    if not issues_permits:
+        return None
+    stamp = {"latest": latest, "rows": count}
+    latest_ms = int(latest.timestamp() * 1000) if latest else 0
     return LayerSource(
         key=KEY,
         title="Perizinan",
@@ -162,6 +173,5 @@ def permit_sources(city: Any, user: Any, key: str | None) -> Iterable[LayerSourc
     issue permits (their kit gave them permit types)."""
     if key is not None and key != KEY:
         return []
-    if not PermitType.objects.filter(city_id=city.pk).exists():
-        return []
-    return [permit_source(city.pk)]
+    source = permit_source(city.pk)
+    return [source] if source is not None else []
