@@ -47,7 +47,7 @@ CONFORMANCE = [
     TILES + "mvt",
     "http://www.opengis.net/spec/tms/2.0/conf/tilematrixset",
     "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
-    # Part 4 (layers/ogc/transactions.py): feature layers take POST/PUT/PATCH/DELETE.
+    # Part 4 (layers/manage/transactions.py): feature layers take POST/PUT/PATCH/DELETE.
     F4 + "create-replace-delete",
     F4 + "update",
     F4 + "features",

@@ -1,6 +1,9 @@
 from django.urls import path, re_path
 
-from layers.ogc import transactions, views
+# Part 4 writes live beside the layer management (they need the Layer and Feature
+# models, which the engine does not import); GET stays with the engine's views.
+from layers.manage import transactions
+from layers.ogc import views
 from layers.ogc.responses import read_only
 
 app_name = "ogc"

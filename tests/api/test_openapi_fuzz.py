@@ -120,7 +120,7 @@ def test_other_methods_are_405_with_allow(client, tangerang, name):
         for method in ("post", "put", "patch", "delete"):
             response = getattr(client, method)(url)
             if (path, method) in WRITES.get(name, ()):
-                # OGC API Features Part 4 (layers/ogc/transactions.py): signed-in
+                # OGC API Features Part 4 (layers/manage/transactions.py): signed-in
                 # editors only; anonymous requests are refused before anything.
                 assert response.status_code == 401, (method, url)
                 continue
