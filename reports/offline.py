@@ -40,7 +40,7 @@ def service_worker(request: HttpRequest, city_slug: str) -> HttpResponse:
     precache += [static(name) for name in _VERSIONED]
     version = hashlib.sha256(json.dumps(precache).encode()).hexdigest()[:12]
     config = {
-        "city": city.slug,
+        "scope": f"report-{city.slug}",
         "page": page,
         "static": settings.STATIC_URL
         if settings.STATIC_URL.startswith("/")
@@ -48,7 +48,7 @@ def service_worker(request: HttpRequest, city_slug: str) -> HttpResponse:
         "precache": precache,
         "version": version,
     }
-    body = render_to_string("reports/sw.js", {"config_json": json.dumps(config)})
+    body = render_to_string("offline/sw.js", {"config_json": json.dumps(config)})
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
     # Browsers check the worker for updates on each visit; never keep it stale.
     set_cache(response, value=REVALIDATE)

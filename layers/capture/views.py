@@ -157,7 +157,7 @@ def service_worker(
     precache += [static(name) for name in _VERSIONED]
     version = hashlib.sha256(json.dumps(precache).encode()).hexdigest()[:12]
     config = {
-        "name": f"{layer.city.slug}-{layer.slug}",
+        "scope": f"capture-{layer.city.slug}-{layer.slug}",
         "page": urls["page"],
         "static": settings.STATIC_URL
         if settings.STATIC_URL.startswith("/")
@@ -165,7 +165,7 @@ def service_worker(
         "precache": precache,
         "version": version,
     }
-    body = render_to_string("layers/capture/sw.js", {"config_json": json.dumps(config)})
+    body = render_to_string("offline/sw.js", {"config_json": json.dumps(config)})
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
     set_cache(response, value=REVALIDATE)
     response["Service-Worker-Allowed"] = urls["page"]

@@ -1,4 +1,4 @@
-/* Service worker of a city's help page (the approach of reports/sw.js): the page
+/* Service worker of a city's help page (the approach of templates/offline/sw.js): the page
    opens with no network and shows the emergency numbers (tel: links need no data)
    and the last results. Pages: network first, then the kept copy of the same
    address, then the plain page. Static files: the kept copy, refreshed behind. */

@@ -1,12 +1,15 @@
-/* Service worker of a city's report page: the page opens and queues reports with no
-   network. It keeps the page (its categories and questions are inside it), the map
-   settings, the kelurahan boundaries and every static file the page loaded; a queued
-   report itself waits in IndexedDB (queue.js) and is sent on the next visit.
+/* Service worker of a page that must open with no network after one visit: the
+   report page (reports/offline.py) and a layer's field-capture page
+   (layers/capture/views.py). It keeps the page (its code lists or the layer's schema
+   are inside it), the map settings, what CONFIG.precache names and every static file
+   the page loaded; a queued report or feature waits in IndexedDB (queue.js,
+   capture.js) and is sent when there is a connection.
    Pages: network first, then the kept copy. Static files: the kept copy at once,
-   refreshed in the background. Everything else (the API, photos) passes through. */
+   refreshed in the background. Everything else (the APIs, photos) passes through.
+   CONFIG.scope names the caches (one set per page), e.g. "report-kota-tangerang". */
 "use strict";
 const CONFIG = {{ config_json|safe }};
-const CACHE = `petakota-report-${CONFIG.city}-${CONFIG.version}`;
+const CACHE = `petakota-${CONFIG.scope}-${CONFIG.version}`;
 
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
@@ -18,7 +21,7 @@ self.addEventListener("install", (event) => {
 
 self.addEventListener("activate", (event) => {
   event.waitUntil((async () => {
-    const prefix = `petakota-report-${CONFIG.city}-`;
+    const prefix = `petakota-${CONFIG.scope}-`;
     for (const name of await caches.keys()) {
       if (name.startsWith(prefix) && name !== CACHE) await caches.delete(name);
     }
