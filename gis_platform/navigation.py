@@ -95,7 +95,6 @@ def staff_links(user: Any, city: City | None) -> list[NavLink]:
                     reverse("importers:upload", kwargs={"city_slug": city.slug}),
                 )
             )
-        if may_import(user, city):
             links.append(
                 NavLink(
                     "layers",
