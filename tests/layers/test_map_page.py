@@ -121,6 +121,12 @@ def test_phone_sized_screen(page, live_server, tangerang, external_requests):
     toggle.click()
     page.wait_for_timeout(300)
     assert page.locator("input[data-layer='pasar']").is_visible()
+    # The city's services are one tap away on a phone too (the header's menu).
+    page.locator("#city-services summary").click()
+    services = page.locator("#city-services a[data-service]")
+    assert services.count() == 7
+    page.locator("#city-services a[data-service='help']").click()
+    page.wait_for_url("**/kota-tangerang/help/")
     assert external_requests == []
 
 
